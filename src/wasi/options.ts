@@ -1,0 +1,52 @@
+// What a WASI preview1 context is built from: the capabilities the host grants to one run.
+import type { DirNode } from '../fs/types.js';
+import type { WardenError } from '../errors.js';
+
+export interface Preopen {
+  /** The name the guest sees (fd_prestat_dir_name), e.g. "/data" or ".". */
+  guestPath: string;
+  /** The opened root directory of this preopen (owned by the caller). */
+  dir: DirNode;
+}
+
+/** Where guest stdin comes from: a byte buffer, a host fd read synchronously, or nothing (EOF). */
+export type InputSource = { kind: 'bytes'; data: Uint8Array } | { kind: 'fd'; fd: number } | { kind: 'none' };
+
+/** Where guest stdout/stderr goes; `cap` bytes at most, past which the run ends (output-limit). */
+export interface OutputSink {
+  /** Called synchronously with each chunk the guest writes (the chunk may be reused: copy it). */
+  write(chunk: Uint8Array): void;
+}
+
+export interface ClockPolicy {
+  /** Resolution in ns that clock_time_get rounds down to (default 1000 = 1us). */
+  resolutionNs?: bigint;
+}
+
+export interface WasiOptions {
+  args: readonly string[];
+  env: readonly (readonly [string, string])[];
+  preopens: readonly Preopen[];
+  stdin: InputSource;
+  stdout: OutputSink;
+  stderr: OutputSink;
+  stdoutCap: number;
+  stderrCap: number;
+  clocks?: ClockPolicy;
+  /** Source of random bytes (default: crypto.randomFillSync). */
+  randomFill?: (buf: Uint8Array) => void;
+  /** If set, each WASI call is logged here as one line: name, decoded args, result errno. */
+  trace?: (line: string) => void;
+}
+
+/** Thrown (through the guest's frames) by proc_exit: ends the guest, never the host. */
+export class ProcExit {
+  constructor(readonly code: number) {}
+}
+
+/** Thrown through the guest's frames when a limit ends the run (e.g. output cap). */
+export class RunAbort extends Error {
+  constructor(readonly error: WardenError) {
+    super(error.message);
+  }
+}
