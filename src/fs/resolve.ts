@@ -6,8 +6,19 @@ import { FileType, type DirNode } from './types.js';
 /** Symlinks followed in one resolution before ELOOP (Linux MAXSYMLINKS). */
 export const SYMLINK_BUDGET = 40;
 
-/** errno for any attempt to leave the preopen (absolute paths, `..` above it, absolute links): as wasmtime. */
+/**
+ * errno for any attempt to leave the preopen (absolute paths, `..` above it, absolute links).
+ * Verified against wasmtime 49 (wasmtime-py, raw `path_open` from a C guest): "/etc/passwd",
+ * "../x", "sub/../../x", "abslink/passwd" (link -> /etc), a final link -> /etc/passwd followed,
+ * and "uplink/x" (link -> ..) all return 63 = EPERM, not ENOTCAPABLE (76).
+ */
 export const ESCAPE_ERRNO = Errno.PERM;
+
+/** Paths of this many bytes or more fail with ENAMETOOLONG (Linux PATH_MAX; wasmtime 49 agrees). */
+export const PATH_MAX = 4096;
+
+/** At most this many directories held open during one walk (bounds host fds per resolution). */
+export const MAX_DEPTH = PATH_MAX / 2;
 
 export interface Resolved {
   /** The directory that holds the final component (owned by this result unless it is the root). */
@@ -27,7 +38,9 @@ export interface ResolveOptions {
 
 function splitPath(path: string): { parts: string[]; trailingSlash: boolean } {
   if (path.length === 0) fail(Errno.NOENT, 'empty path');
-  if (path.includes('\0')) fail(Errno.ILSEQ, 'NUL in path');
+  // wasmtime 49: NUL in a path -> EINVAL; 4096 bytes or more -> ENAMETOOLONG.
+  if (path.includes('\0')) fail(Errno.INVAL, 'NUL in path');
+  if (Buffer.byteLength(path) >= PATH_MAX) fail(Errno.NAMETOOLONG, 'path too long');
   if (path.startsWith('/')) fail(ESCAPE_ERRNO, `absolute path ${JSON.stringify(path)} is outside the preopen`);
   const trailingSlash = path.endsWith('/');
   return { parts: path.split('/').filter((p) => p.length > 0), trailingSlash };
@@ -53,6 +66,7 @@ export function resolve(root: DirNode, path: string, opts: ResolveOptions): Reso
   const spliceLink = (target: string) => {
     if (--budget < 0) fail(Errno.LOOP, `too many symlinks in ${JSON.stringify(path)}`);
     if (target.length === 0) fail(Errno.NOENT, 'empty symlink target');
+    if (target.includes('\0')) fail(Errno.INVAL, 'NUL in symlink target');
     if (target.startsWith('/')) fail(ESCAPE_ERRNO, `symlink to absolute path ${JSON.stringify(target)} is outside the preopen`);
     if (target.endsWith('/') && queue.length === 0) sawTrailing = true;
     const comps = target.split('/').filter((s) => s.length > 0);
@@ -85,11 +99,14 @@ export function resolve(root: DirNode, path: string, opts: ResolveOptions): Reso
             spliceLink(top().readlinkChild(c));
             continue;
           }
+          // A trailing slash on an existing non-directory is ENOTDIR for every operation.
+          if (sawTrailing && st.filetype !== FileType.DIRECTORY) fail(Errno.NOTDIR, `${JSON.stringify(path)}: not a directory`);
         }
         finalName = c;
         break;
       }
       // Intermediate component: must be a directory; a symlink is read and spliced in.
+      if (stack.length >= MAX_DEPTH) fail(Errno.NAMETOOLONG, `path ${JSON.stringify(path)} is too deep`);
       try {
         stack.push(top().openDirChild(c));
       } catch (e) {

@@ -1,0 +1,265 @@
+// Host directory backend, race-safe on Linux: every directory is held as an open fd and every
+// child operation goes through `/proc/self/fd/N/<one name>` (the kernel jumps to the directory
+// actually held, as openat(N, name) would), never following a symlink in that name.
+import * as fs from 'node:fs';
+import { Errno, WasiError, errnoOf, fail } from '../wasi/errno.js';
+import { WardenError } from '../errors.js';
+import {
+  checkName, checkSymlinkTarget, readPos, sizeArg, writePos, READONLY_ERRNO,
+} from './common.js';
+import {
+  FileType, type DirEntry, type DirNode, type FileNode, type OpenFileOptions, type Stat, type TimeSpec,
+} from './types.js';
+
+const C = fs.constants;
+const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
+// O_NONBLOCK: opening a FIFO must never block the host thread (regular files ignore it).
+// libuv adds O_CLOEXEC to every open on Linux.
+const FILE_BASE_FLAGS = C.O_NOFOLLOW | C.O_NONBLOCK;
+
+/** The one backend identity shared by all host directories: rename/link between them is allowed. */
+export const HOST_BACKEND = Object.freeze({ name: 'host' });
+
+/** Runs a host call, turning any thrown host error into a WasiError (never a raw Node error). */
+function host<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof WasiError) throw e;
+    throw new WasiError(errnoOf(e), `${what}: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+function filetypeOf(s: fs.BigIntStats): number {
+  if (s.isFile()) return FileType.REGULAR_FILE;
+  if (s.isDirectory()) return FileType.DIRECTORY;
+  if (s.isSymbolicLink()) return FileType.SYMBOLIC_LINK;
+  if (s.isCharacterDevice()) return FileType.CHARACTER_DEVICE;
+  if (s.isBlockDevice()) return FileType.BLOCK_DEVICE;
+  if (s.isSocket()) return FileType.SOCKET_STREAM;
+  return FileType.UNKNOWN; // FIFOs: preview1 has no code for them (wasmtime maps them to unknown)
+}
+
+function toStat(s: fs.BigIntStats): Stat {
+  return {
+    dev: s.dev, ino: s.ino, filetype: filetypeOf(s), nlink: s.nlink, size: s.size,
+    atimNs: s.atimeNs, mtimNs: s.mtimeNs, ctimNs: s.ctimeNs,
+  };
+}
+
+/** ns -> seconds as Node's utimes family takes them (sub-µs precision is lost by Node). */
+function secs(ns: bigint): number {
+  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+}
+
+/** Resolves a TimeSpec pair into the two values to set, reading unchanged fields via `current`. */
+function times(atim: TimeSpec, mtim: TimeSpec, current: () => fs.BigIntStats): [number, number] {
+  const now = Date.now() / 1000;
+  const cur = atim === undefined || mtim === undefined ? current() : null;
+  const pick = (t: TimeSpec, old: bigint | undefined) => (t === 'now' ? now : secs(t ?? old!));
+  return [pick(atim, cur?.atimeNs), pick(mtim, cur?.mtimeNs)];
+}
+
+abstract class HostNode {
+  private fdv: number | null;
+  constructor(fd: number) {
+    this.fdv = fd;
+  }
+  protected get fd(): number {
+    if (this.fdv === null) fail(Errno.BADF, 'closed');
+    return this.fdv;
+  }
+  stat(): Stat {
+    return host('fstat', () => toStat(fs.fstatSync(this.fd, { bigint: true })));
+  }
+  setTimes(atim: TimeSpec, mtim: TimeSpec): void {
+    const fd = this.fd;
+    host('futimes', () => {
+      const [a, m] = times(atim, mtim, () => fs.fstatSync(fd, { bigint: true }));
+      fs.futimesSync(fd, a, m);
+    });
+  }
+  sync(): void {
+    const fd = this.fd;
+    host('fsync', () => fs.fsyncSync(fd));
+  }
+  close(): void {
+    const fd = this.fd;
+    this.fdv = null; // closed exactly once, even if close(2) reports an error
+    host('close', () => fs.closeSync(fd));
+  }
+}
+
+class HostDirNode extends HostNode implements DirNode {
+  readonly kind = 'dir';
+  readonly backend = HOST_BACKEND;
+  readonly readOnly = false;
+
+  /** The magic path of child `name` of the held directory (as openat(fd, name)). */
+  private at(name: string): string {
+    checkName(name);
+    return `/proc/self/fd/${this.fd}/${name}`;
+  }
+  private dest(destDir: DirNode, destName: string): string {
+    if (destDir.readOnly) fail(READONLY_ERRNO, 'destination is read-only');
+    if (!(destDir instanceof HostDirNode)) fail(Errno.XDEV, 'cross-device link');
+    return destDir.at(destName);
+  }
+
+  readdir(): DirEntry[] {
+    const fd = this.fd;
+    const names = host('readdir', () => fs.readdirSync(`/proc/self/fd/${fd}`));
+    const out: DirEntry[] = [];
+    for (const name of names) {
+      let s: fs.BigIntStats | undefined;
+      try {
+        s = fs.lstatSync(`/proc/self/fd/${fd}/${name}`, { bigint: true, throwIfNoEntry: false });
+      } catch {
+        s = undefined; // vanished or unreadable between readdir and lstat: skip it
+      }
+      if (s) out.push({ name, ino: s.ino, filetype: filetypeOf(s) });
+    }
+    return out;
+  }
+  lstatChild(name: string): Stat {
+    const p = this.at(name);
+    return host('lstat', () => toStat(fs.lstatSync(p, { bigint: true })));
+  }
+  readlinkChild(name: string): string {
+    const p = this.at(name);
+    return host('readlink', () => fs.readlinkSync(p));
+  }
+  openDirChild(name: string): DirNode {
+    const p = this.at(name);
+    let fd: number;
+    try {
+      fd = fs.openSync(p, DIR_FLAGS);
+    } catch (e) {
+      // Linux gives ENOTDIR (not ELOOP) for a symlink under O_DIRECTORY|O_NOFOLLOW: tell them apart.
+      if (errnoOf(e) === Errno.NOTDIR) {
+        const s = fs.lstatSync(p, { throwIfNoEntry: false });
+        if (s?.isSymbolicLink()) fail(Errno.LOOP, `${JSON.stringify(name)} is a symlink`);
+      }
+      throw new WasiError(errnoOf(e), `open dir ${JSON.stringify(name)}: ${(e as Error).message}`);
+    }
+    return new HostDirNode(fd);
+  }
+  openFileChild(name: string, opts: OpenFileOptions): FileNode {
+    const p = this.at(name);
+    let flags = FILE_BASE_FLAGS | (opts.write ? (opts.read ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY);
+    if (opts.create) flags |= C.O_CREAT;
+    if (opts.create && opts.exclusive) flags |= C.O_EXCL;
+    if (opts.truncate) flags |= C.O_TRUNC;
+    if (opts.append) flags |= C.O_APPEND;
+    const fd = host('open', () => fs.openSync(p, flags, 0o666));
+    return new HostFileNode(fd, opts.append);
+  }
+  mkdirChild(name: string): void {
+    const p = this.at(name);
+    host('mkdir', () => fs.mkdirSync(p, 0o777));
+  }
+  rmdirChild(name: string): void {
+    const p = this.at(name);
+    host('rmdir', () => fs.rmdirSync(p));
+  }
+  unlinkChild(name: string): void {
+    const p = this.at(name);
+    host('unlink', () => fs.unlinkSync(p));
+  }
+  symlinkChild(target: string, name: string): void {
+    checkSymlinkTarget(target);
+    const p = this.at(name);
+    host('symlink', () => fs.symlinkSync(target, p));
+  }
+  linkChild(name: string, destDir: DirNode, destName: string): void {
+    const p = this.at(name);
+    const q = this.dest(destDir, destName);
+    // link(2) without AT_SYMLINK_FOLLOW: a symlink source is linked itself, never followed.
+    host('link', () => fs.linkSync(p, q));
+  }
+  renameChild(name: string, destDir: DirNode, destName: string): void {
+    const p = this.at(name);
+    const q = this.dest(destDir, destName);
+    host('rename', () => fs.renameSync(p, q));
+  }
+  setTimesChild(name: string, atim: TimeSpec, mtim: TimeSpec): void {
+    const p = this.at(name);
+    // lutimes = utimensat(AT_SYMLINK_NOFOLLOW): a symlink gets its own times set, never its target's.
+    host('lutimes', () => {
+      const [a, m] = times(atim, mtim, () => fs.lstatSync(p, { bigint: true }));
+      fs.lutimesSync(p, a, m);
+    });
+  }
+}
+
+class HostFileNode extends HostNode implements FileNode {
+  readonly kind = 'file';
+  readonly readOnly = false;
+  constructor(fd: number, private readonly appendMode: boolean) {
+    super(fd);
+  }
+  pread(buf: Uint8Array, position: bigint): number {
+    const fd = this.fd;
+    const pos = readPos(position);
+    if (pos === null) return 0; // past anything a file can hold: EOF
+    return host('pread', () => fs.readSync(fd, buf, 0, buf.length, pos));
+  }
+  pwrite(buf: Uint8Array, position: bigint): number {
+    const fd = this.fd;
+    const pos = writePos(position, buf.length);
+    return host('pwrite', () => fs.writeSync(fd, buf, 0, buf.length, pos));
+  }
+  append(buf: Uint8Array): number {
+    const fd = this.fd;
+    return host('append', () => {
+      // On an O_APPEND fd the kernel appends atomically; otherwise write at the current size.
+      if (this.appendMode) return fs.writeSync(fd, buf, 0, buf.length, null);
+      return fs.writeSync(fd, buf, 0, buf.length, writePos(fs.fstatSync(fd, { bigint: true }).size, buf.length));
+    });
+  }
+  setSize(size: bigint): void {
+    const fd = this.fd;
+    const s = sizeArg(size);
+    host('ftruncate', () => fs.ftruncateSync(fd, s));
+  }
+  allocate(_offset: bigint, _len: bigint): void {
+    void this.fd;
+    // wasmtime 49 returns ENOTSUP for fd_allocate on every file (checked with a C guest).
+    fail(Errno.NOTSUP, 'fd_allocate is not supported');
+  }
+  datasync(): void {
+    const fd = this.fd;
+    host('fdatasync', () => fs.fdatasyncSync(fd));
+  }
+}
+
+/**
+ * Opens the host directory `hostPath` as a preopen root (a symlink in `hostPath` itself is
+ * followed: it is the host's own choice). A missing, non-directory or unreadable path is a
+ * WardenError of kind 'host-dir'. Read-only mounts wrap the result (readonly.ts).
+ */
+export function openHostDir(hostPath: string): DirNode {
+  if (process.platform !== 'linux' || !fs.existsSync('/proc/self/fd')) {
+    throw new WardenError('host-dir', 'host directories need Linux with /proc mounted');
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(hostPath, C.O_RDONLY | C.O_DIRECTORY);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why =
+      code === 'ENOENT' ? 'does not exist'
+      : code === 'ENOTDIR' ? 'is not a directory'
+      : code === 'EACCES' || code === 'EPERM' ? 'is not readable'
+      : `cannot be opened (${code ?? String(e)})`;
+    throw new WardenError('host-dir', `host directory ${JSON.stringify(hostPath)} ${why}`, { path: hostPath, code });
+  }
+  try {
+    // O_RDONLY on a directory without read permission can still succeed for root; check listing.
+    fs.readdirSync(`/proc/self/fd/${fd}`);
+  } catch (e) {
+    fs.closeSync(fd);
+    throw new WardenError('host-dir', `host directory ${JSON.stringify(hostPath)} is not readable`, { path: hostPath });
+  }
+  return new HostDirNode(fd);
+}
