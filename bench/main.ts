@@ -1,0 +1,57 @@
+// `npm run bench`: the WASI I/O bench (Warden vs node:wasi vs wasmtime), printed as ratios.
+// Flags: --quick (small sizes, few reps), --only=a,b (workloads), --reps=N, --no-wasmtime,
+// --contenders=a,b (e.g. only warden, for profiling with node --cpu-prof).
+import { nodeWasi, wasmtime, type Contender } from './contenders.js';
+import { BASELINE, report, runIoBench } from './io.js';
+import type { Size } from './workloads.js';
+
+function flag(name: string): string | undefined {
+  const hit = process.argv.slice(2).find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  return hit === undefined ? undefined : hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : '';
+}
+
+async function main(): Promise<void> {
+  const known = ['quick', 'only', 'reps', 'no-wasmtime', 'contenders'];
+  for (const a of process.argv.slice(2)) {
+    if (!known.some((k) => a === `--${k}` || a.startsWith(`--${k}=`))) throw new Error(`unknown flag ${a}; known: ${known.map((k) => `--${k}`).join(' ')}`);
+  }
+  const size: Size = flag('quick') !== undefined ? 'quick' : 'full';
+  const only = flag('only')?.split(',').filter(Boolean);
+  const reps = flag('reps') !== undefined ? Number(flag('reps')) : undefined;
+  if (reps !== undefined && !(Number.isInteger(reps) && reps > 0)) throw new Error('--reps needs a positive integer');
+  const wanted = flag('contenders')?.split(',').filter(Boolean);
+
+  const contenders: Contender[] = [nodeWasi()];
+  const notes: string[] = [];
+  if (flag('no-wasmtime') === undefined && (!wanted || wanted.includes('wasmtime'))) {
+    const wt = await wasmtime();
+    if (typeof wt === 'string') notes.push(`wasmtime skipped: ${wt}`);
+    else contenders.push(wt);
+  }
+  const selected = contenders.filter((c) => !wanted || wanted.includes(c.name));
+  for (const c of contenders) if (!selected.includes(c)) await c.close();
+
+  const t0 = Date.now();
+  console.log(`WASI I/O bench (${size}): ${selected.map((c) => c.name).join(' vs ')}; Node ${process.version}, ${process.platform}/${process.arch}`);
+  for (const n of notes) console.log(n);
+  try {
+    const results = await runIoBench({ size, only, reps, contenders: selected, log: (l) => console.log(l) });
+    console.log('');
+    console.log(report(results, selected.map((c) => c.name), size));
+  } finally {
+    for (const c of selected) await c.close();
+  }
+  console.log('');
+  console.log(
+    `method: one process, contenders interleaved and rotated per repetition, forced GC before each sample; ` +
+      `ms = median per run; ratio = median of per-repetition ${'<x>'}/${BASELINE} [min-max]; ` +
+      `stdout goes to /dev/null in every runtime (one write(2) per guest fd_write), "captured" = in memory for warden, ` +
+      `a temp file read back for node:wasi and wasmtime; modules compiled once (not timed); wasmtime timed inside its Python worker. ` +
+      `Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
+  );
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});
