@@ -1,0 +1,119 @@
+// Link check before instantiation: every import the module asks for must be one we provide, of
+// the right kind and (for WASI preview1) the right signature; otherwise one 'link' error lists them all.
+import { WardenError } from '../errors.js';
+import { formatSig, type FuncSig, type ModuleSignatures, type ValType } from './signatures.js';
+
+export const WASI_P1 = 'wasi_snapshot_preview1';
+
+/** wasi_snapshot_preview1 signatures: params ('i' i32, 'I' i64) and result ('i' or ''). */
+const P1_SIGS: Record<string, readonly [string, string]> = {
+  args_get: ['ii', 'i'], args_sizes_get: ['ii', 'i'], environ_get: ['ii', 'i'], environ_sizes_get: ['ii', 'i'],
+  clock_res_get: ['ii', 'i'], clock_time_get: ['iIi', 'i'],
+  fd_advise: ['iIIi', 'i'], fd_allocate: ['iII', 'i'], fd_close: ['i', 'i'], fd_datasync: ['i', 'i'],
+  fd_fdstat_get: ['ii', 'i'], fd_fdstat_set_flags: ['ii', 'i'], fd_fdstat_set_rights: ['iII', 'i'],
+  fd_filestat_get: ['ii', 'i'], fd_filestat_set_size: ['iI', 'i'], fd_filestat_set_times: ['iIIi', 'i'],
+  fd_pread: ['iiiIi', 'i'], fd_prestat_get: ['ii', 'i'], fd_prestat_dir_name: ['iii', 'i'],
+  fd_pwrite: ['iiiIi', 'i'], fd_read: ['iiii', 'i'], fd_readdir: ['iiiIi', 'i'], fd_renumber: ['ii', 'i'],
+  fd_seek: ['iIii', 'i'], fd_sync: ['i', 'i'], fd_tell: ['ii', 'i'], fd_write: ['iiii', 'i'],
+  path_create_directory: ['iii', 'i'], path_filestat_get: ['iiiii', 'i'],
+  path_filestat_set_times: ['iiiiIIi', 'i'], path_link: ['iiiiiii', 'i'], path_open: ['iiiiiIIii', 'i'],
+  path_readlink: ['iiiiii', 'i'], path_remove_directory: ['iii', 'i'], path_rename: ['iiiiii', 'i'],
+  path_symlink: ['iiiii', 'i'], path_unlink_file: ['iii', 'i'], poll_oneoff: ['iiii', 'i'],
+  proc_exit: ['i', ''], proc_raise: ['i', 'i'], sched_yield: ['', 'i'], random_get: ['ii', 'i'],
+  sock_accept: ['iii', 'i'], sock_recv: ['iiiiii', 'i'], sock_send: ['iiiii', 'i'], sock_shutdown: ['ii', 'i'],
+};
+
+const CODE: Record<string, ValType> = { i: 'i32', I: 'i64' };
+/** The preview1 signature of a WASI function, or undefined if it is not one. */
+export function wasiP1Signature(name: string): FuncSig | undefined {
+  const s = Object.hasOwn(P1_SIGS, name) ? P1_SIGS[name] : undefined;
+  if (!s) return undefined;
+  return { params: [...s[0]].map((c) => CODE[c]!), results: [...s[1]].map((c) => CODE[c]!) };
+}
+
+/** Hints for import modules we know about but do not provide, said once per module. */
+const MODULE_HINTS: readonly (readonly [RegExp, (first: string) => string])[] = [
+  [/^wasi_unstable$/, (f) => `imports ${f}: WASI snapshot 0 (wasi_unstable) is not supported; rebuild for ${WASI_P1}`],
+  [/^wasi$/, (f) => `imports ${f}: the pre-snapshot "wasi" module is not supported; rebuild for ${WASI_P1}`],
+  [/^wasi:/, (f) => `imports ${f}: WASI 0.2 interfaces (components) are not supported yet; build for ${WASI_P1} (wasm32-wasip1)`],
+  [/^env$/, (f) => `imports ${f}: Warden provides only WASI (${WASI_P1}) imports, no "env" host functions; is this an Emscripten or wasm32-unknown-unknown build?`],
+];
+
+export interface ImportProblem {
+  module: string;
+  name: string;
+  kind: string;
+  reason: string;
+}
+
+function providedKind(v: unknown): string | undefined {
+  if (typeof v === 'function') return 'function';
+  if (v instanceof WebAssembly.Memory) return 'memory';
+  if (v instanceof WebAssembly.Table) return 'table';
+  if (v instanceof WebAssembly.Global) return 'global';
+  return undefined;
+}
+
+function sameSig(a: FuncSig, b: FuncSig): boolean {
+  const eq = (x: readonly string[], y: readonly string[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+  return eq(a.params, b.params) && eq(a.results, b.results);
+}
+
+/** Returns a 'link' WardenError naming every import we cannot satisfy, or undefined if all are. */
+export function checkImports(
+  module: WebAssembly.Module,
+  provided: WebAssembly.Imports,
+  sigs: ModuleSignatures | undefined,
+): WardenError | undefined {
+  const problems: ImportProblem[] = [];
+  for (const imp of WebAssembly.Module.imports(module)) {
+    const ns = Object.hasOwn(provided, imp.module) ? (provided[imp.module] as Record<string, unknown>) : undefined;
+    const value = ns && Object.hasOwn(ns, imp.name) ? ns[imp.name] : undefined;
+    const have = providedKind(value);
+    let reason: string | undefined;
+    if (have === undefined) {
+      reason =
+        imp.module === WASI_P1
+          ? `not a WASI preview1 function (${WASI_P1}); is the module built for another WASI version?`
+          : 'not provided';
+    } else if (have !== imp.kind) {
+      reason = `imported as a ${imp.kind}, but it is a ${have}`;
+    } else if (imp.kind === 'function' && imp.module === WASI_P1) {
+      const want = wasiP1Signature(imp.name);
+      const got = sigs?.imports.get(`${imp.module}.${imp.name}`);
+      if (want && got && !sameSig(want, got)) {
+        reason = `has type ${formatSig(got)}, but ${WASI_P1}.${imp.name} is ${formatSig(want)}`;
+      }
+    }
+    if (reason) problems.push({ module: imp.module, name: imp.name, kind: imp.kind, reason });
+  }
+  if (problems.length === 0) return undefined;
+  const list = problems.map((p) => `${p.module}.${p.name} (${p.kind})`);
+  const notes: string[] = [];
+  const hinted = new Set<string>();
+  for (const p of problems) {
+    const hint = MODULE_HINTS.find(([re]) => re.test(p.module));
+    if (hint && !hinted.has(p.module)) {
+      hinted.add(p.module);
+      notes.push(hint[1](`${p.module}.${p.name}`));
+    } else if (!hint && p.reason !== 'not provided') {
+      notes.push(`${p.module}.${p.name}: ${p.reason}`);
+    }
+  }
+  const head = `${problems.length} unsatisfied import${problems.length === 1 ? '' : 's'}: ${list.join(', ')}`;
+  return new WardenError('link', [head, ...notes].join('; '), { imports: problems });
+}
+
+/** Maps V8's LinkError at instantiation to a 'link' WardenError naming the import. */
+export function linkErrorFromV8(err: WebAssembly.LinkError): WardenError {
+  // Node 20: `Import #0 module="env" function="f" error: ...`; newer V8: `Import #0 "env" "f": ...`
+  const m =
+    /Import #\d+ module="([^"]*)" \w+="([^"]*)" error: (.*)$/.exec(err.message) ??
+    /Import #\d+ "([^"]*)" "([^"]*)": (.*)$/.exec(err.message);
+  if (m) {
+    return new WardenError('link', `import ${m[1]}.${m[2]}: ${m[3]}`, {
+      imports: [{ module: m[1], name: m[2], reason: m[3] }],
+    });
+  }
+  return new WardenError('link', err.message.replace(/^WebAssembly\.\w+\(\): /, ''));
+}

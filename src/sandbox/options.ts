@@ -1,0 +1,145 @@
+// The public options and result of a sandboxed run, and their validation (host misuse -> 'config').
+import { WardenError } from '../errors.js';
+import type { MemoryFs } from '../fs/index.js';
+import type { ClockPolicy } from '../wasi/options.js';
+
+/** Where a guest output stream goes. */
+export type OutputOption = 'buffer' | 'inherit' | { write(chunk: Uint8Array): void };
+
+export interface DirOption {
+  /** The path the guest sees, e.g. "/data". */
+  guest: string;
+  /** A host directory to expose (checked before the guest runs: 'host-dir' error if unusable). */
+  host?: string;
+  /** An in-memory tree to expose instead of a host directory. */
+  memory?: MemoryFs;
+  /** Refuse every write through this mount. */
+  readOnly?: boolean;
+}
+
+export interface RunLimits {
+  /** Cap on guest stdout bytes (default 64 MiB); past it the run ends with 'output-limit'. */
+  stdoutBytes?: number;
+  /** Cap on guest stderr bytes (default 64 MiB). */
+  stderrBytes?: number;
+}
+
+export interface RunOptions {
+  /** Arguments after the program name. */
+  args?: readonly string[];
+  /** The program name the guest sees as argv[0] (default "main.wasm"). */
+  argv0?: string;
+  /** The guest's whole environment: nothing is inherited from the host. */
+  env?: Readonly<Record<string, string>>;
+  /** Guest stdin: bytes, a string (UTF-8), or a host fd read synchronously. Default: empty. */
+  stdin?: Uint8Array | string | { fd: number };
+  stdout?: OutputOption;
+  stderr?: OutputOption;
+  /** Preopened directories, in order (guest fds 3, 4, ...). */
+  dirs?: readonly DirOption[];
+  /** Call this export instead of `_start` (a reactor's `_initialize` runs first). */
+  invoke?: string;
+  /** Arguments for `invoke`, converted to the export's parameter types. */
+  invokeArgs?: readonly (number | bigint | string)[];
+  limits?: RunLimits;
+  /** Log each WASI call: true writes lines to the host's stderr, a function receives them. */
+  trace?: boolean | ((line: string) => void);
+  clocks?: ClockPolicy;
+  randomFill?: (buf: Uint8Array) => void;
+}
+
+export interface RunResult {
+  /** proc_exit's code; 0 when `_start` (or the invoked export) returns; 134 on a trap or limit; 1 on link/entry errors. */
+  exitCode: number;
+  /** Guest stdout (empty unless stdout is 'buffer'). */
+  stdout: Buffer;
+  stderr: Buffer;
+  durationMs: number;
+  error?: WardenError;
+  /** The values the invoked export returned (with `invoke`). */
+  returnValues?: unknown[];
+}
+
+export const DEFAULT_OUTPUT_CAP = 64 * 1024 * 1024;
+
+/** Exit code for a trap or limit error (as wasmtime's CLI: 128 + SIGABRT). */
+export const EXIT_TRAP = 134;
+/** Exit code when the module cannot be run at all (invalid, link, no entry). */
+export const EXIT_FAILURE = 1;
+
+function bad(message: string): never {
+  throw new WardenError('config', message);
+}
+
+function checkCString(what: string, s: unknown): string {
+  if (typeof s !== 'string') bad(`${what} must be a string, got ${typeof s}`);
+  if (s.includes('\0')) bad(`${what} must not contain a NUL character`);
+  return s;
+}
+
+function checkCap(what: string, v: unknown): number {
+  if (v === undefined) return DEFAULT_OUTPUT_CAP;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) bad(`${what} must be a non-negative integer`);
+  return v;
+}
+
+function checkOutput(what: string, v: unknown): OutputOption {
+  if (v === undefined) return 'buffer';
+  if (v === 'buffer' || v === 'inherit') return v;
+  if (typeof v === 'object' && v !== null && typeof (v as { write?: unknown }).write === 'function') {
+    return v as OutputOption;
+  }
+  bad(`${what} must be 'buffer', 'inherit' or an object with write(chunk)`);
+}
+
+export interface CheckedOptions {
+  args: string[];
+  env: [string, string][];
+  stdout: OutputOption;
+  stderr: OutputOption;
+  stdoutCap: number;
+  stderrCap: number;
+}
+
+/** Validates the plain-data parts of RunOptions; throws WardenError('config') on misuse. */
+export function checkOptions(o: RunOptions): CheckedOptions {
+  if (typeof o !== 'object' || o === null) bad('run options must be an object');
+  const argv0 = checkCString('argv0', o.argv0 ?? 'main.wasm');
+  if (o.args !== undefined && !Array.isArray(o.args)) bad('args must be an array of strings');
+  const args = [argv0, ...(o.args ?? []).map((a, i) => checkCString(`args[${i}]`, a))];
+  const env: [string, string][] = [];
+  if (o.env !== undefined) {
+    if (typeof o.env !== 'object' || o.env === null) bad('env must be an object of strings');
+    for (const [k, v] of Object.entries(o.env)) {
+      checkCString(`env name ${JSON.stringify(k)}`, k);
+      if (k === '' || k.includes('=')) bad(`env name ${JSON.stringify(k)} must be non-empty and contain no '='`);
+      env.push([k, checkCString(`env ${k}`, v)]);
+    }
+  }
+  if (o.stdin !== undefined && typeof o.stdin !== 'string' && !(o.stdin instanceof Uint8Array)) {
+    const fd = (o.stdin as { fd?: unknown }).fd;
+    if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) bad('stdin must be bytes, a string or { fd }');
+  }
+  if (o.dirs !== undefined && !Array.isArray(o.dirs)) bad('dirs must be an array');
+  for (const [i, d] of (o.dirs ?? []).entries()) {
+    if (typeof d !== 'object' || d === null) bad(`dirs[${i}] must be an object`);
+    checkCString(`dirs[${i}].guest`, d.guest);
+    if (d.guest === '') bad(`dirs[${i}].guest must not be empty`);
+    if ((d.host === undefined) === (d.memory === undefined)) bad(`dirs[${i}] needs exactly one of host or memory`);
+    if (d.host !== undefined) checkCString(`dirs[${i}].host`, d.host);
+  }
+  if (o.invoke !== undefined) checkCString('invoke', o.invoke);
+  if (o.invokeArgs !== undefined && o.invoke === undefined) bad('invokeArgs needs invoke');
+  if (o.trace !== undefined && typeof o.trace !== 'boolean' && typeof o.trace !== 'function') {
+    bad('trace must be a boolean or a function');
+  }
+  if (o.randomFill !== undefined && typeof o.randomFill !== 'function') bad('randomFill must be a function');
+  return {
+    args,
+    env,
+    stdout: checkOutput('stdout', o.stdout),
+    stderr: checkOutput('stderr', o.stderr),
+    stdoutCap: checkCap('limits.stdoutBytes', o.limits?.stdoutBytes),
+    stderrCap: checkCap('limits.stderrBytes', o.limits?.stderrBytes),
+  };
+}
