@@ -412,6 +412,7 @@ class MemFileNode implements FileNode {
     return f.write(buf, writePos(f.size(), buf.length));
   }
   setSize(size: bigint): void {
+    if (!this.canWrite && this.node()) fail(Errno.INVAL, 'file not open for writing'); // as ftruncate(2)
     const f = this.file(true);
     const s = sizeArg(size);
     if (s === f.len) return;
