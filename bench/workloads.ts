@@ -74,7 +74,7 @@ export const WORKLOADS: readonly Workload[] = [
     stdout: 'devnull',
     io: true,
     inner: () => 1,
-    reps: (s) => pick(s, 7, 3, 1),
+    reps: (s) => pick(s, 15, 5, 1),
   },
   {
     name: 'manyfiles',
@@ -84,7 +84,7 @@ export const WORKLOADS: readonly Workload[] = [
     stdout: 'devnull',
     io: true,
     inner: () => 1,
-    reps: (s) => pick(s, 7, 3, 1),
+    reps: (s) => pick(s, 9, 3, 1),
   },
   {
     name: 'readdir',
