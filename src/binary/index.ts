@@ -1,0 +1,6 @@
+// Public entry of Warden's WebAssembly binary toolkit: decode a module to an AST, encode it back.
+
+export { decode } from './decoder.js';
+export { encode, type EncodeOptions } from './encoder.js';
+export * from './module.js';
+export { ALL_OPS, Imm, Op, opInfo, opcodeText, prefixed, type Feature, type OpInfo } from './opcodes.js';
