@@ -1,0 +1,124 @@
+// A WASI preview1 context: the capabilities of one run (args, env, stdio, preopens, clocks,
+// randomness) exposed to the guest as the `wasi_snapshot_preview1` import object.
+import { randomFillSync } from 'node:crypto';
+import { Errno, errnoOf } from './errno.js';
+import { FdTable } from './fd-table.js';
+import { OutputFd, PreopenFd, StdinFd } from './fds.js';
+import { GuestMemory, encodeUtf8 } from './memory.js';
+import { ProcExit, RunAbort, type WasiOptions } from './options.js';
+import { FUNCTIONS, type EncodedList, type FunctionDef, type WasiState } from './preview1.js';
+import { formatErrno, formatOutputs, traceLine } from './trace.js';
+
+/** Names of all 46 wasi_snapshot_preview1 functions. */
+export const PREVIEW1_FUNCTIONS: readonly string[] = Object.freeze(FUNCTIONS.map((f) => f.name));
+
+function encodeList(items: readonly string[]): EncodedList {
+  const parts = items.map((s) => encodeUtf8(s + '\0'));
+  const blob = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  const offsets: number[] = [];
+  let o = 0;
+  for (const p of parts) {
+    offsets.push(o);
+    blob.set(p, o);
+    o += p.length;
+  }
+  return { blob, offsets };
+}
+
+let sleepCell: Int32Array | undefined;
+/** Blocks the thread (Atomics.wait on a private cell: nothing ever notifies it). */
+function sleepNs(ns: bigint): void {
+  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
+  const end = process.hrtime.bigint() + ns;
+  for (;;) {
+    const left = end - process.hrtime.bigint();
+    if (left <= 0n) return;
+    Atomics.wait(sleepCell, 0, 0, Number(left) / 1e6);
+  }
+}
+
+type Import = (a: any, b: any, c: any, d: any, e: any, f: any, g: any, h: any, i: any) => number;
+
+export class WasiContext {
+  /** The import object: { wasi_snapshot_preview1: { fd_write: ..., ... } } with every preview1 function. */
+  readonly imports: WebAssembly.Imports;
+  private readonly state: WasiState;
+  private readonly mem = new GuestMemory();
+  private readonly fds = new FdTable();
+  /** Set once ProcExit or RunAbort has been thrown: every later call re-throws it. */
+  private dead: ProcExit | RunAbort | undefined;
+
+  constructor(opts: WasiOptions) {
+    this.fds.add(new StdinFd(opts.stdin));
+    this.fds.add(new OutputFd(opts.stdout, opts.stdoutCap, 'stdout'));
+    this.fds.add(new OutputFd(opts.stderr, opts.stderrCap, 'stderr'));
+    for (const p of opts.preopens) this.fds.add(new PreopenFd(p.dir, p.guestPath));
+    this.state = {
+      mem: this.mem,
+      fds: this.fds,
+      args: encodeList(opts.args),
+      env: encodeList(opts.env.map(([k, v]) => `${k}=${v}`)),
+      clockResNs: opts.clocks?.resolutionNs !== undefined && opts.clocks.resolutionNs > 0n ? opts.clocks.resolutionNs : 1000n,
+      randomFill: opts.randomFill ?? ((b) => randomFillSync(b)),
+      sleep: sleepNs,
+    };
+    const ns: Record<string, Import> = {};
+    for (const def of FUNCTIONS) ns[def.name] = opts.trace ? this.traced(def, opts.trace) : this.plain(def);
+    this.imports = { wasi_snapshot_preview1: ns };
+  }
+
+  /** Call after instantiation with the instance's exported "memory". */
+  bindMemory(memory: WebAssembly.Memory): void {
+    this.mem.bind(memory);
+  }
+
+  /** Close every open fd (preopen root DirNodes are owned by the caller and stay open). */
+  close(): void {
+    this.fds.closeAll();
+  }
+
+  /** Turns a thrown value into the errno the guest sees; ProcExit/RunAbort end the run. */
+  private fault(err: unknown): number {
+    if (err instanceof ProcExit || err instanceof RunAbort) {
+      this.dead = err;
+      throw err;
+    }
+    return errnoOf(err);
+  }
+
+  private plain(def: FunctionDef): Import {
+    const h = def.handler;
+    const s = this.state;
+    const mem = this.mem;
+    return (a, b, c, d, e, f, g, hh, i) => {
+      if (this.dead !== undefined) throw this.dead;
+      try {
+        mem.refresh();
+        return h(s, a, b, c, d, e, f, g, hh, i);
+      } catch (err) {
+        return this.fault(err);
+      }
+    };
+  }
+
+  private traced(def: FunctionDef, log: (line: string) => void): Import {
+    const h = def.handler;
+    const s = this.state;
+    const mem = this.mem;
+    return (a, b, c, d, e, f, g, hh, i) => {
+      if (this.dead !== undefined) throw this.dead;
+      const args = [a, b, c, d, e, f, g, hh, i];
+      let result: number;
+      try {
+        mem.refresh();
+        result = h(s, a, b, c, d, e, f, g, hh, i);
+      } catch (err) {
+        if (err instanceof ProcExit) log(traceLine(def, mem, args, `exit ${err.code}`));
+        else if (err instanceof RunAbort) log(traceLine(def, mem, args, `abort: ${err.message}`));
+        result = this.fault(err);
+      }
+      log(traceLine(def, mem, args, formatErrno(result) + (result === Errno.SUCCESS ? formatOutputs(def, mem, args) : '')));
+      return result;
+    };
+  }
+}

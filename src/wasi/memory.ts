@@ -1,0 +1,137 @@
+// Bounds-checked view of a guest's linear memory: every pointer and length the guest passes is
+// hostile; anything out of range becomes EFAULT (a WasiError), never a host exception.
+import { Errno, WasiError } from './errno.js';
+
+const EFAULT = new WasiError(Errno.FAULT, 'guest pointer out of bounds');
+const EILSEQ = Errno.ILSEQ;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+export class GuestMemory {
+  private memory: WebAssembly.Memory | undefined;
+  private buffer: ArrayBufferLike | undefined;
+  /** Byte view of the current buffer (valid after `refresh()`). */
+  u8: Uint8Array = new Uint8Array(0);
+  /** DataView of the current buffer (valid after `refresh()`). */
+  dv: DataView = new DataView(new ArrayBuffer(0));
+  private shared = false;
+
+  bind(memory: WebAssembly.Memory): void {
+    this.memory = memory;
+    this.buffer = undefined;
+    this.refresh();
+  }
+
+  get bound(): boolean {
+    return this.memory !== undefined;
+  }
+
+  /** Re-fetches the views if memory.grow replaced the buffer. Call at the start of every WASI call. */
+  refresh(): void {
+    const m = this.memory;
+    if (m === undefined) return; // not bound yet: the empty views make every access EFAULT
+    const b = m.buffer;
+    if (b !== this.buffer) {
+      this.buffer = b;
+      this.u8 = new Uint8Array(b);
+      this.dv = new DataView(b);
+      this.shared = typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer;
+    }
+  }
+
+  /** Throws EFAULT unless [ptr, ptr+len) lies inside memory. ptr and len are u32 from the guest. */
+  check(ptr: number, len: number): void {
+    // Both are u32 (the import glue gives i32 as signed: normalise), so the sum cannot overflow a double.
+    if ((ptr >>> 0) + (len >>> 0) > this.u8.length) throw EFAULT;
+  }
+
+  /** A view (no copy) of guest bytes [ptr, ptr+len), bounds-checked. */
+  bytes(ptr: number, len: number): Uint8Array {
+    ptr >>>= 0;
+    len >>>= 0;
+    if (ptr + len > this.u8.length) throw EFAULT;
+    return this.u8.subarray(ptr, ptr + len);
+  }
+
+  u8At(ptr: number): number {
+    ptr >>>= 0;
+    if (ptr + 1 > this.u8.length) throw EFAULT;
+    return this.u8[ptr]!;
+  }
+  u16(ptr: number): number {
+    ptr >>>= 0;
+    if (ptr + 2 > this.u8.length) throw EFAULT;
+    return this.dv.getUint16(ptr, true);
+  }
+  u32(ptr: number): number {
+    ptr >>>= 0;
+    if (ptr + 4 > this.u8.length) throw EFAULT;
+    return this.dv.getUint32(ptr, true);
+  }
+  u64(ptr: number): bigint {
+    ptr >>>= 0;
+    if (ptr + 8 > this.u8.length) throw EFAULT;
+    return this.dv.getBigUint64(ptr, true);
+  }
+  setU8(ptr: number, v: number): void {
+    ptr >>>= 0;
+    if (ptr + 1 > this.u8.length) throw EFAULT;
+    this.u8[ptr] = v;
+  }
+  setU16(ptr: number, v: number): void {
+    ptr >>>= 0;
+    if (ptr + 2 > this.u8.length) throw EFAULT;
+    this.dv.setUint16(ptr, v, true);
+  }
+  setU32(ptr: number, v: number): void {
+    ptr >>>= 0;
+    if (ptr + 4 > this.u8.length) throw EFAULT;
+    this.dv.setUint32(ptr, v, true);
+  }
+  setU64(ptr: number, v: bigint): void {
+    ptr >>>= 0;
+    if (ptr + 8 > this.u8.length) throw EFAULT;
+    this.dv.setBigUint64(ptr, BigInt.asUintN(64, v), true);
+  }
+
+  /** Decodes a UTF-8 string from guest memory; EFAULT if out of bounds, EILSEQ if not UTF-8. */
+  string(ptr: number, len: number): string {
+    let b = this.bytes(ptr, len);
+    if (this.shared) b = b.slice();
+    try {
+      return utf8.decode(b);
+    } catch {
+      throw new WasiError(EILSEQ, 'path is not valid UTF-8');
+    }
+  }
+
+  /** Copies `src` into guest memory at ptr (bounds-checked). */
+  write(ptr: number, src: Uint8Array): void {
+    this.bytes(ptr, src.length).set(src);
+  }
+
+  /**
+   * Checks an iovec array of `count` entries at `ptr` (8 bytes each: buf u32, len u32) and every
+   * buffer it points to. Returns the total length. Nothing is read or written before all pass.
+   */
+  checkIovecs(ptr: number, count: number): number {
+    ptr >>>= 0;
+    count >>>= 0;
+    if (ptr + count * 8 > this.u8.length) throw EFAULT;
+    const dv = this.dv;
+    const size = this.u8.length;
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const p = ptr + i * 8;
+      const buf = dv.getUint32(p, true);
+      const len = dv.getUint32(p + 4, true);
+      if (buf + len > size) throw EFAULT;
+      total += len;
+    }
+    return total;
+  }
+}
+
+export function encodeUtf8(s: string): Uint8Array {
+  return utf8Encoder.encode(s);
+}
