@@ -16,6 +16,8 @@ const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
 // O_NONBLOCK: opening a FIFO must never block the host thread (regular files ignore it).
 // libuv adds O_CLOEXEC to every open on Linux.
 const FILE_BASE_FLAGS = C.O_NOFOLLOW | C.O_NONBLOCK;
+/** Most bytes one read/write moves (Linux MAX_RW_COUNT); larger requests are short, as POSIX allows. */
+const MAX_IO = 0x7fff_f000;
 
 /** The one backend identity shared by all host directories: rename/link between them is allowed. */
 export const HOST_BACKEND = Object.freeze({ name: 'host' });
@@ -137,8 +139,13 @@ class HostDirNode extends HostNode implements DirNode {
     } catch (e) {
       // Linux gives ENOTDIR (not ELOOP) for a symlink under O_DIRECTORY|O_NOFOLLOW: tell them apart.
       if (errnoOf(e) === Errno.NOTDIR) {
-        const s = fs.lstatSync(p, { throwIfNoEntry: false });
-        if (s?.isSymbolicLink()) fail(Errno.LOOP, `${JSON.stringify(name)} is a symlink`);
+        let link = false;
+        try {
+          link = fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+        } catch {
+          /* report the open error */
+        }
+        if (link) fail(Errno.LOOP, `${JSON.stringify(name)} is a symlink`);
       }
       throw new WasiError(errnoOf(e), `open dir ${JSON.stringify(name)}: ${(e as Error).message}`);
     }
@@ -202,19 +209,21 @@ class HostFileNode extends HostNode implements FileNode {
     const fd = this.fd;
     const pos = readPos(position);
     if (pos === null) return 0; // past anything a file can hold: EOF
-    return host('pread', () => fs.readSync(fd, buf, 0, buf.length, pos));
+    return host('pread', () => fs.readSync(fd, buf, 0, Math.min(buf.length, MAX_IO), pos));
   }
   pwrite(buf: Uint8Array, position: bigint): number {
     const fd = this.fd;
-    const pos = writePos(position, buf.length);
-    return host('pwrite', () => fs.writeSync(fd, buf, 0, buf.length, pos));
+    const len = Math.min(buf.length, MAX_IO);
+    const pos = writePos(position, len);
+    return host('pwrite', () => fs.writeSync(fd, buf, 0, len, pos));
   }
   append(buf: Uint8Array): number {
     const fd = this.fd;
     return host('append', () => {
       // On an O_APPEND fd the kernel appends atomically; otherwise write at the current size.
-      if (this.appendMode) return fs.writeSync(fd, buf, 0, buf.length, null);
-      return fs.writeSync(fd, buf, 0, buf.length, writePos(fs.fstatSync(fd, { bigint: true }).size, buf.length));
+      const len = Math.min(buf.length, MAX_IO);
+      if (this.appendMode) return fs.writeSync(fd, buf, 0, len, null);
+      return fs.writeSync(fd, buf, 0, len, writePos(fs.fstatSync(fd, { bigint: true }).size, len));
     });
   }
   setSize(size: bigint): void {
