@@ -1,0 +1,17 @@
+// wasm-warden: run untrusted WebAssembly from Node.js with exactly the capabilities it is granted.
+// The library API: compile once (validated, cached by sha256), run many fresh sandboxes.
+export { compile, CompiledModule, clearCompileCache, type CompileOptions } from './sandbox/compile.js';
+export { run } from './sandbox/api.js';
+export {
+  DEFAULT_OUTPUT_CAP,
+  EXIT_TRAP,
+  EXIT_FAILURE,
+  type RunOptions,
+  type RunResult,
+  type RunLimits,
+  type DirOption,
+  type OutputOption,
+} from './sandbox/options.js';
+export { WardenError, isWardenError, type ErrorKind } from './errors.js';
+export { MemoryFs } from './fs/index.js';
+export type { ClockPolicy } from './wasi/options.js';

@@ -1,0 +1,254 @@
+// One sandboxed run: preopens + WASI context + link check + fresh instance + `_start` (or an
+// invoked export), every guest failure turned into a typed result, everything closed afterwards.
+import { accessSync, constants as fsc, statSync, writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { WardenError } from '../errors.js';
+import { openPreopen } from '../fs/index.js';
+import type { DirNode } from '../fs/types.js';
+import { WasiContext } from '../wasi/context.js';
+import { ProcExit, RunAbort, type InputSource, type OutputSink, type Preopen } from '../wasi/options.js';
+import type { CompiledModule } from './compile.js';
+import { checkImports, linkErrorFromV8 } from './link.js';
+import { checkOptions, EXIT_FAILURE, EXIT_TRAP, type DirOption, type OutputOption, type RunOptions, type RunResult } from './options.js';
+import type { FuncSig } from './signatures.js';
+import { guestFault } from './traps.js';
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `chunk` to a host fd synchronously (retrying a non-blocking pipe that is full). */
+export function writeAllSync(fd: number, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) {
+    try {
+      off += writeSync(fd, chunk, off, chunk.length - off);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EAGAIN') throw e;
+      Atomics.wait(sleepCell, 0, 0, 1);
+    }
+  }
+}
+
+interface Sink extends OutputSink {
+  collected(): Buffer;
+}
+
+function makeSink(option: OutputOption, hostFd: number): Sink {
+  if (option === 'buffer') {
+    const chunks: Buffer[] = [];
+    return {
+      write: (chunk) => void chunks.push(Buffer.from(chunk)),
+      collected: () => Buffer.concat(chunks),
+    };
+  }
+  const empty = (): Buffer => Buffer.alloc(0);
+  if (option === 'inherit') return { write: (chunk) => writeAllSync(hostFd, chunk), collected: empty };
+  return { write: (chunk) => option.write(chunk.slice()), collected: empty };
+}
+
+function stdinSource(stdin: RunOptions['stdin']): InputSource {
+  if (stdin === undefined) return { kind: 'none' };
+  if (typeof stdin === 'string') return { kind: 'bytes', data: Buffer.from(stdin, 'utf8') };
+  if (stdin instanceof Uint8Array) return { kind: 'bytes', data: new Uint8Array(stdin) };
+  return { kind: 'fd', fd: stdin.fd };
+}
+
+const HOST_DIR_ERRORS: Record<string, string> = {
+  ENOENT: 'no such directory',
+  ENOTDIR: 'not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+function hostDirError(d: DirOption, what: string): WardenError {
+  return new WardenError('host-dir', `--dir ${d.host}: ${what}`, { host: d.host, guest: d.guest });
+}
+
+function openDir(d: DirOption): DirNode {
+  const readOnly = d.readOnly === true;
+  if (d.host === undefined) return openPreopen({ memory: d.memory, readOnly });
+  const host = d.host;
+  const reason = (e: unknown): string => {
+    const code = (e as { code?: string }).code ?? '';
+    return HOST_DIR_ERRORS[code] ?? (e instanceof Error ? e.message : String(e));
+  };
+  try {
+    if (!statSync(host).isDirectory()) throw hostDirError(d, 'not a directory');
+    accessSync(host, fsc.R_OK | fsc.X_OK);
+  } catch (e) {
+    throw e instanceof WardenError ? e : hostDirError(d, reason(e));
+  }
+  try {
+    return openPreopen({ host, readOnly });
+  } catch (e) {
+    const prefix = `host directory ${JSON.stringify(host)} `;
+    const text = e instanceof WardenError && e.message.startsWith(prefix) ? e.message.slice(prefix.length) : `cannot open: ${reason(e)}`;
+    throw hostDirError(d, text);
+  }
+}
+
+function closeQuietly(c: { close(): void } | undefined): void {
+  try {
+    c?.close();
+  } catch {
+    // closing is best effort: the run's result is already decided
+  }
+}
+
+/** Converts `--invoke` arguments to the export's parameter types (strings from the CLI too). */
+function invokeArgs(name: string, sig: FuncSig | undefined, raw: readonly (number | bigint | string)[]): unknown[] {
+  if (!sig) return raw.map((a) => (typeof a === 'string' ? Number(a) : a));
+  if (sig.params.length !== raw.length) {
+    throw new WardenError('config', `--invoke ${name}: takes ${sig.params.length} argument${sig.params.length === 1 ? '' : 's'} (${sig.params.join(', ')}), got ${raw.length}`);
+  }
+  return raw.map((a, i) => {
+    const type = sig.params[i]!;
+    const bad = (): never => {
+      throw new WardenError('config', `--invoke ${name}: argument ${i + 1} (${JSON.stringify(String(a))}) is not a valid ${type}`);
+    };
+    try {
+      if (type === 'i64') {
+        const v = BigInt(a);
+        if (v < -(2n ** 63n) || v >= 2n ** 64n) bad();
+        return v;
+      }
+      if (type === 'i32') {
+        const v = typeof a === 'bigint' ? Number(a) : Number(a);
+        if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 32 || (typeof a === 'string' && a.trim() === '')) bad();
+        return v;
+      }
+      if (type === 'f32' || type === 'f64') {
+        const v = typeof a === 'string' && /^[+-]?nan$/i.test(a) ? NaN : Number(a);
+        if (Number.isNaN(v) && !(typeof a === 'string' && /nan$/i.test(a))) bad();
+        return v;
+      }
+    } catch (e) {
+      if (e instanceof WardenError) throw e;
+      bad();
+    }
+    throw new WardenError('config', `--invoke ${name}: parameter ${i + 1} has type ${type}, which cannot be passed from the host`);
+  });
+}
+
+function functionExports(cm: CompiledModule): string[] {
+  return cm.exports.filter((e) => e.kind === 'function').map((e) => e.name);
+}
+
+function noEntry(cm: CompiledModule, invoke: string | undefined): WardenError {
+  const fns = functionExports(cm);
+  const list = fns.length ? `: ${fns.join(', ')}` : ', but it exports no functions';
+  const message =
+    invoke === undefined
+      ? `module has no _start export (a WASI command); use --invoke NAME to call one of its exports${list}`
+      : `module has no exported function "${invoke}"; its exported functions${fns.length ? list : ': none'}`;
+  return new WardenError('no-entry', message, { invoke, exports: fns });
+}
+
+/**
+ * Wraps the WASI functions so that once the guest has exited (proc_exit) or been stopped by a
+ * limit, that ending sticks: a guest that catches the host's exception (catch_all) cannot go on.
+ */
+function guardImports(imports: WebAssembly.Imports, state: { ended?: ProcExit | RunAbort }): WebAssembly.Imports {
+  const out: WebAssembly.Imports = {};
+  for (const [mod, ns] of Object.entries(imports)) {
+    const wrapped: Record<string, WebAssembly.ImportValue> = {};
+    for (const [name, value] of Object.entries(ns)) {
+      if (typeof value !== 'function') {
+        wrapped[name] = value;
+        continue;
+      }
+      const f = value as (...a: unknown[]) => unknown;
+      wrapped[name] = (...a: unknown[]): unknown => {
+        if (state.ended) throw state.ended;
+        try {
+          return f(...a);
+        } catch (e) {
+          if (e instanceof ProcExit || e instanceof RunAbort) state.ended = e;
+          throw e;
+        }
+      };
+    }
+    out[mod] = wrapped;
+  }
+  return out;
+}
+
+/** Runs a compiled module once in a fresh sandbox. Rejects only for host misuse ('config', 'host-dir'). */
+export async function runCompiled(cm: CompiledModule, options: RunOptions): Promise<RunResult> {
+  const o = checkOptions(options);
+  const stdout = makeSink(o.stdout, 1);
+  const stderr = makeSink(o.stderr, 2);
+  const trace =
+    options.trace === true
+      ? (line: string): void => writeAllSync(2, Buffer.from(line + '\n'))
+      : typeof options.trace === 'function'
+        ? options.trace
+        : undefined;
+
+  const preopens: Preopen[] = [];
+  let ctx: WasiContext | undefined;
+  try {
+    for (const d of options.dirs ?? []) preopens.push({ guestPath: d.guest, dir: openDir(d) });
+    ctx = new WasiContext({
+      args: o.args,
+      env: o.env,
+      preopens,
+      stdin: stdinSource(options.stdin),
+      stdout,
+      stderr,
+      stdoutCap: o.stdoutCap,
+      stderrCap: o.stderrCap,
+      clocks: options.clocks,
+      randomFill: options.randomFill,
+      trace,
+    });
+  } catch (e) {
+    closeQuietly(ctx);
+    for (const p of preopens) closeQuietly(p.dir);
+    throw e;
+  }
+
+  const started = performance.now();
+  const result = (exitCode: number, error?: WardenError, returnValues?: unknown[]): RunResult => ({
+    exitCode,
+    stdout: stdout.collected(),
+    stderr: stderr.collected(),
+    durationMs: performance.now() - started,
+    ...(error ? { error } : {}),
+    ...(returnValues ? { returnValues } : {}),
+  });
+  const state: { ended?: ProcExit | RunAbort } = {};
+  const ending = (e: ProcExit | RunAbort): RunResult =>
+    e instanceof ProcExit ? result(e.code) : result(EXIT_TRAP, e.error);
+  try {
+    const linkError = checkImports(cm.module, ctx.imports, cm.signatures);
+    if (linkError) return result(EXIT_FAILURE, linkError);
+    const exported = new Set(functionExports(cm));
+    const entry = options.invoke ?? '_start';
+    if (!exported.has(entry)) return result(EXIT_FAILURE, noEntry(cm, options.invoke));
+    const args = options.invoke !== undefined ? invokeArgs(entry, cm.signatures?.exports.get(entry), options.invokeArgs ?? []) : [];
+
+    const instance = new WebAssembly.Instance(cm.module, guardImports(ctx.imports, state));
+    const memory = instance.exports['memory'];
+    if (memory instanceof WebAssembly.Memory) ctx.bindMemory(memory);
+    const call = (name: string, a: unknown[]): unknown => (instance.exports[name] as (...x: unknown[]) => unknown)(...a);
+    if (options.invoke !== undefined && exported.has('_initialize') && entry !== '_initialize') call('_initialize', []);
+    const value = call(entry, args);
+    if (state.ended) return ending(state.ended);
+    if (options.invoke === undefined) return result(0);
+    const nResults = cm.signatures?.exports.get(entry)?.results.length;
+    const values = nResults === 0 || value === undefined ? [] : nResults !== 1 && Array.isArray(value) ? value : [value];
+    return result(0, undefined, values);
+  } catch (e) {
+    if (state.ended) return ending(state.ended);
+    if (e instanceof ProcExit || e instanceof RunAbort) return ending(e);
+    if (e instanceof WebAssembly.LinkError) return result(EXIT_FAILURE, linkErrorFromV8(e));
+    const fault = guestFault(e, cm.functionNames);
+    if (fault) return result(EXIT_TRAP, fault);
+    if (e instanceof WardenError) throw e;
+    throw new WardenError('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    closeQuietly(ctx);
+    for (const p of preopens) closeQuietly(p.dir);
+  }
+}
