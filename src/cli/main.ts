@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// The `warden` command: dispatches to subcommands from one table; every user error is one
+// `error: ...` line and a documented exit status, never a stack trace.
+import { readFileSync } from 'node:fs';
+import { WardenError } from '../errors.js';
+import { writeAllSync } from '../sandbox/run.js';
+import { formatFlags, parseFlags, UsageError, type FlagDef } from './flags.js';
+import { EXIT_BY_KIND, EXIT_INTERNAL, EXIT_USAGE, RUN_FLAGS, RUN_SUMMARY, RUN_USAGE, runCommand, type RunState } from './run-command.js';
+
+interface Command<S> {
+  name: string;
+  summary: string;
+  usage: string;
+  flags: readonly FlagDef<S>[];
+  init(): S;
+  /** Whether --json was asked (errors are then reported as a JSON object on stdout). */
+  json(state: S): boolean;
+  main(state: S, positional: readonly string[]): Promise<number>;
+}
+
+const EXIT_CODES = `Exit status:
+  0-255  the guest's exit code (proc_exit), 0 when _start returns
+  1      the module cannot run: invalid module, unsatisfied imports,
+         no _start (or --invoke export), unusable --dir host directory
+  2      usage error: malformed flag, unreadable MODULE or --stdin file,
+         bad --invoke arguments
+  70     internal error (a bug in Warden)
+  134    the guest trapped or hit a limit (stack overflow, output cap)`;
+
+const COMMANDS: readonly Command<any>[] = [
+  {
+    name: 'run',
+    summary: RUN_SUMMARY,
+    usage: RUN_USAGE,
+    flags: RUN_FLAGS,
+    init: (): RunState => ({ dirs: [], env: {}, trace: false, json: false }),
+    json: (s: RunState) => s.json,
+    main: runCommand,
+  } satisfies Command<RunState>,
+];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 4;
+  return [
+    'warden: run untrusted WebAssembly with exactly the capabilities it is granted',
+    '',
+    'Usage: warden COMMAND [OPTIONS] ...',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     Show this help (or `warden COMMAND --help`)',
+    '  -V, --version  Print the version',
+    '',
+    EXIT_CODES,
+    '',
+  ].join('\n');
+}
+
+function commandHelp(c: Command<unknown>): string {
+  return [`${c.summary}`, '', `Usage: ${c.usage}`, '', 'Options:', formatFlags(c.flags), '', EXIT_CODES, ''].join('\n');
+}
+
+const out = (text: string): void => writeAllSync(1, Buffer.from(text));
+const err = (text: string): void => writeAllSync(2, Buffer.from(text));
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    const target = first === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    if (first === undefined) {
+      err(topHelp());
+      return EXIT_USAGE;
+    }
+    out(target ? commandHelp(target) : topHelp());
+    return 0;
+  }
+  if (first === '-V' || first === '--version') {
+    out(`warden ${version()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  if (!command) {
+    throw new UsageError(
+      first.startsWith('-') ? `unknown option ${first} (see 'warden --help')` : `unknown command "${first}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`,
+    );
+  }
+  const state = command.init();
+  const parsed = parseFlags(rest, command.flags, state, command.name);
+  if (parsed.help) {
+    out(commandHelp(command));
+    return 0;
+  }
+  try {
+    return await command.main(parsed.state, parsed.positional);
+  } catch (e) {
+    if (e instanceof WardenError && command.json(state)) {
+      const code = EXIT_BY_KIND[e.kind] ?? EXIT_INTERNAL;
+      out(JSON.stringify({ exitCode: code, durationMs: 0, stdoutBytes: 0, stderrBytes: 0, error: { kind: e.kind, message: e.message } }) + '\n');
+      return code;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}\n`);
+      process.exitCode = EXIT_USAGE;
+    } else if (e instanceof WardenError && e.kind !== 'internal') {
+      err(`error: ${e.message}\n`);
+      process.exitCode = EXIT_BY_KIND[e.kind] ?? EXIT_INTERNAL;
+    } else {
+      const message = e instanceof Error ? e.message : String(e);
+      err(`error: ${message.replace(/^internal error: /, 'internal error: ')} (this is a bug in Warden)\n`);
+      process.exitCode = EXIT_INTERNAL;
+    }
+  },
+);
