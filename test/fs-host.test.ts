@@ -8,12 +8,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { WasiError } from '../src/wasi/errno.js';
+import { Errno, WasiError } from '../src/wasi/errno.js';
 import { openHostDir } from '../src/fs/host.js';
 import { resolve } from '../src/fs/resolve.js';
-import type { DirNode } from '../src/fs/types.js';
+import { FileType, type DirNode } from '../src/fs/types.js';
 import { conformance } from './fs-suite.js';
-import { CREATE, hostBackend, openFdCount, readAll } from './fs-helpers.js';
+import { CREATE, R, W, hostBackend, openFdCount, readAll, throwsErrno } from './fs-helpers.js';
 
 conformance(hostBackend);
 
@@ -164,5 +164,31 @@ describe('host backend under concurrent changes', () => {
     assert.match(attempt(root, 'secret', 'x/y'), /^errno /, 'the outside secret is not visible');
     root.close();
     fs.rmSync(t.base, { recursive: true, force: true });
+  });
+});
+
+describe('host special files', () => {
+  it('reports FIFOs and sockets as unknown (as wasmtime) and opens a FIFO without blocking', async () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-special-'));
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(base, 'fifo')]);
+    const net = await import('node:net');
+    const server = net.createServer();
+    await new Promise<void>((ok) => server.listen(path.join(base, 'sock'), ok));
+    const root = openHostDir(base);
+    try {
+      assert.equal(root.lstatChild('fifo').filetype, FileType.UNKNOWN);
+      assert.equal(root.lstatChild('sock').filetype, FileType.UNKNOWN);
+      const byName = new Map(root.readdir().map((e) => [e.name, e.filetype]));
+      assert.equal(byName.get('fifo'), FileType.UNKNOWN);
+      const f = root.openFileChild('fifo', R); // no writer: a blocking open would hang here
+      throwsErrno(() => f.pread(new Uint8Array(4), 0n), Errno.SPIPE, 'pread on a FIFO');
+      f.close();
+      throwsErrno(() => root.openFileChild('fifo', W), Errno.NXIO, 'write-open of a FIFO without reader');
+    } finally {
+      root.close();
+      server.close();
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });
