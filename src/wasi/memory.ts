@@ -41,14 +41,15 @@ export class GuestMemory {
 
   /** Throws EFAULT unless [ptr, ptr+len) lies inside memory. ptr and len are u32 from the guest. */
   check(ptr: number, len: number): void {
-    // Both are u32 (the import glue gives i32 as signed: normalise), so the sum cannot overflow a double.
-    if ((ptr >>> 0) + (len >>> 0) > this.u8.length) throw EFAULT;
+    // The import glue gives i32 as signed: normalise. A computed len (count * size) may exceed
+    // 2^32 and is kept as is; the sum cannot lose precision in a double.
+    if ((ptr >>> 0) + (len < 0 ? len >>> 0 : len) > this.u8.length) throw EFAULT;
   }
 
   /** A view (no copy) of guest bytes [ptr, ptr+len), bounds-checked. */
   bytes(ptr: number, len: number): Uint8Array {
     ptr >>>= 0;
-    len >>>= 0;
+    if (len < 0) len >>>= 0;
     if (ptr + len > this.u8.length) throw EFAULT;
     return this.u8.subarray(ptr, ptr + len);
   }
