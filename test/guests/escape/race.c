@@ -3,7 +3,51 @@
 // real directory and a symlink to the outside directory (and sandbox/swapf between a file and a
 // symlink to the outside secret), open through them over and over; it must never reach outside.
 // Usage: race.wasm ITERATIONS. Prints one "NAME: refused errno=0 ..." or "NAME: ESCAPED ..." line per kind.
+// race.wasm held: holds an fd on sandbox/held, creates held_ready, waits until the host has moved
+// held out of the sandbox (to R/elsewhere/held), then tries to climb out through the held fd.
 #include "harness.h"
+
+static int held_attempts(int sb) {
+  int32_t d = -1, f = -1;
+  if (raw_path_open(sb, 0, P("held"), 4, __WASI_OFLAGS_DIRECTORY, R_DIR, R_ALL, 0, P(&d))) {
+    printf("held_setup: cannot open held\n");
+    return 3;
+  }
+  if (raw_path_open(sb, 0, P("held_ready"), 10, __WASI_OFLAGS_CREAT, R_READ | R_WRITE, 0, 0, P(&f)) == 0) closefd(f);
+  __wasi_timestamp_t start = 0, now = 0;
+  (void)__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &start);
+  for (;;) {
+    __wasi_filestat_t st;
+    if (raw_path_filestat_get(sb, 0, P("held"), 4, P(&st)) == __WASI_ERRNO_NOENT) break;
+    (void)__wasi_clock_time_get(__WASI_CLOCKID_MONOTONIC, 1, &now);
+    if (now - start > 60ull * 1000000000ull) {
+      printf("held_setup: the host never moved held out\n");
+      return 3;
+    }
+    (void)__wasi_sched_yield();
+  }
+  int escapes = 0;
+  __wasi_filestat_t st;
+  char buf[64];
+  int32_t used = 0;
+#define HELD(nm, expr)                                     \
+  do {                                                     \
+    escape_note[0] = 0;                                    \
+    int r_ = (expr);                                       \
+    if (r_ == ESCAPED) escapes++;                          \
+    if (r_ == ESCAPED) printf("%s: ESCAPED %s\n", nm, escape_note); \
+    else printf("%s: refused errno=%d\n", nm, r_);         \
+  } while (0)
+  HELD("held_open_dotdot_secret", MUST_NOT_OPEN(d, 0, "../secret.txt"));
+  HELD("held_open_dotdot_dir", must_not_open(d, 0, "..", 2, __WASI_OFLAGS_DIRECTORY, R_READ));
+  HELD("held_open_climb_to_outside", MUST_NOT_OPEN(d, 0, "../../outside/secret.txt"));
+  HELD("held_stat_dotdot", must_fail(raw_path_filestat_get(d, 0, P("../secret.txt"), 13, P(&st)), "stat ../secret.txt"));
+  HELD("held_readlink_dotdot", must_fail(raw_path_readlink(d, P("../link_el"), 10, P(buf), sizeof buf, P(&used)), "readlink ../link_el"));
+  HELD("held_link_dotdot", must_fail(raw_path_link(d, 0, P("../secret.txt"), 13, sb, P("stolen"), 6), "link ../secret.txt"));
+  HELD("held_rename_dotdot", must_fail(raw_path_rename(d, P("../secret.txt"), 13, sb, P("stolen"), 6), "rename ../secret.txt"));
+#undef HELD
+  return escapes ? 1 : 0;
+}
 
 typedef struct {
   const char *name;
@@ -24,11 +68,12 @@ static race_t RACES[] = {
 
 int main(int argc, char **argv) {
   int sb = find_preopen("/sandbox");
-  long iterations = argc > 1 ? atol(argv[1]) : 1000;
   if (sb < 0) {
     fprintf(stderr, "setup: preopen /sandbox missing\n");
     return 3;
   }
+  if (argc > 1 && strcmp(argv[1], "held") == 0) return held_attempts(sb);
+  long iterations = argc > 1 ? atol(argv[1]) : 1000;
   int escapes = 0;
   for (long i = 0; i < iterations; i++) {
     for (unsigned k = 0; k < sizeof RACES / sizeof RACES[0]; k++) {

@@ -1,0 +1,366 @@
+// Adversarial suite: C guests (test/guests/escape) try to leave their preopen through every path_*
+// function, fd tricks, symlink games and a live symlink-swap race, and to write through read-only
+// mounts. Every attempt must be refused and the host tree outside must be unchanged after each.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { run, type RunResult } from '../src/index.js';
+import { diffTrees, snapshotTree, type TreeSnapshot } from './helpers/tree-snapshot.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const guest = (name: string): Uint8Array => readFileSync(join(REPO, 'test/guests/escape', `${name}.wasm`));
+const ESCAPE_WASM = guest('escape');
+const READONLY_WASM = guest('readonly');
+const RACE_WASM = guest('race');
+
+const scratch = mkdtempSync(join(tmpdir(), 'warden-escape-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+let fixtures = 0;
+
+/**
+ * A fresh host tree for one run:
+ *   R/parent-secret.txt, R/marker.txt (secrets one level above the sandbox)
+ *   R/outside/{secret.txt, link_out -> secret.txt, emptydir/, dir/}
+ *   R/sandbox/ (the preopen) with inside files and host-planted symlinks that point outside
+ *   R/ro/ and R/rw/ for the read-only suite
+ */
+function makeFixture() {
+  const root = join(scratch, `f${fixtures++}`);
+  const secret = `TOP-SECRET-outside-${randomBytes(8).toString('hex')}`;
+  const parentSecret = `TOP-SECRET-parent-${randomBytes(8).toString('hex')}`;
+  const p = (...parts: string[]) => join(root, ...parts);
+  for (const d of ['outside/emptydir', 'outside/dir', 'sandbox/sub/deeper', 'sandbox/emptydir', 'sandbox/proc/self/fd/3',
+    'ro/dir', 'ro/emptydir', 'rw/dir']) {
+    mkdirSync(p(d), { recursive: true });
+  }
+  const files: Record<string, string> = {
+    'parent-secret.txt': parentSecret,
+    'marker.txt': parentSecret,
+    'outside/secret.txt': secret,
+    'sandbox/marker.txt': 'inside-marker',
+    'sandbox/sub/file.txt': 'inside-sub',
+    'sandbox/proc/self/marker_self': 'inside-proc-self',
+    'ro/file.txt': 'ro-content',
+    'ro/dir/inner.txt': 'ro-inner',
+    'rw/src.txt': 'rw-src',
+  };
+  for (const [f, content] of Object.entries(files)) writeFileSync(p(f), content);
+  const links: Record<string, string> = {
+    'outside/link_out': 'secret.txt',
+    'sandbox/l_outside': '../outside',
+    'sandbox/l_secret': '../outside/secret.txt',
+    'sandbox/l_abs_secret': p('outside/secret.txt'),
+    'sandbox/l_abs_outside': p('outside'),
+    'sandbox/l_proc_root': '/proc/self/root',
+    'sandbox/l_proc_fd': '/proc/self/fd/3',
+    'sandbox/l_proc_cwd': '/proc/self/cwd',
+    'sandbox/l_up3': '../../..',
+    'sandbox/l_passwd': '/etc/passwd',
+    'sandbox/chain_a': 'chain_b',
+    'sandbox/chain_b': 'sub/chain_c',
+    'sandbox/sub/chain_c': '../../outside/secret.txt',
+    'sandbox/sub/deeper/step1': '../step2',
+    'sandbox/sub/step2': '../step3',
+    'sandbox/step3': '../outside/secret.txt',
+    'sandbox/loop_a': 'loop_b',
+    'sandbox/loop_b': 'loop_a',
+    'sandbox/grow': 'grow/grow',
+    'ro/link': 'file.txt',
+  };
+  for (const [l, target] of Object.entries(links)) symlinkSync(target, p(l));
+  return { root, p, secrets: [secret, parentSecret] };
+}
+type Fixture = ReturnType<typeof makeFixture>;
+
+interface Line {
+  name: string;
+  refused: boolean;
+  errno?: number;
+  text: string;
+}
+
+function parseLines(stdout: Buffer): Line[] {
+  return stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((text) => {
+      const m = /^([\w-]+): (?:refused errno=(\d+)|ESCAPED)/.exec(text);
+      if (!m) return { name: '?', refused: false, text };
+      return { name: m[1]!, refused: m[2] !== undefined, errno: m[2] === undefined ? undefined : Number(m[2]), text };
+    });
+}
+
+async function listAttempts(wasm: Uint8Array): Promise<string[]> {
+  const r = await run(wasm, { args: ['--list'] });
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  return r.stdout.toString().split('\n').filter((l) => l.length > 0);
+}
+
+/** Everything the guest printed must be free of every secret. */
+function assertNoSecrets(r: RunResult, fx: Fixture, name: string): void {
+  const out = r.stdout.toString('latin1') + r.stderr.toString('latin1');
+  for (const s of fx.secrets) assert.ok(!out.includes(s), `${name}: a secret appeared in the guest's output:\n${out}`);
+  assert.ok(!out.includes('root:x:0:0'), `${name}: /etc/passwd appeared in the guest's output`);
+}
+
+/** Runs one attempt and checks: one refused line, no secret in the output, host tree unchanged. */
+async function runAttempt(
+  wasm: Uint8Array,
+  name: string,
+  dirs: (fx: Fixture) => { guest: string; host: string; readOnly?: boolean }[],
+  watched: (fx: Fixture) => [string, readonly string[]][],
+): Promise<Line | 'trapped'> {
+  const fx = makeFixture();
+  const snaps = watched(fx).map(([dir, exclude]): [string, readonly string[], TreeSnapshot] => [dir, exclude, snapshotTree(dir, { exclude })]);
+  const passwdBefore = snapshotTree('/etc/passwd');
+  const r = await run(wasm, {
+    args: [name],
+    env: { OUTSIDE_ABS: fx.p('outside/secret.txt'), OUTSIDE_DIR: fx.p('outside') },
+    dirs: dirs(fx),
+  });
+  for (const [dir, exclude, before] of snaps) {
+    assert.deepEqual(diffTrees(before, snapshotTree(dir, { exclude })), [], `${name}: host tree ${dir} changed`);
+  }
+  assert.deepEqual(diffTrees(passwdBefore, snapshotTree('/etc/passwd')), [], `${name}: /etc/passwd changed`);
+  assertNoSecrets(r, fx, name);
+  // A hostile pointer may end the guest with a trap (wasmtime traps; Warden may answer EFAULT):
+  // either way nothing was reached and the host is fine.
+  if (r.error?.kind === 'trap' && name.includes('hostile') && r.stdout.length === 0) return 'trapped';
+  const lines = parseLines(r.stdout);
+  assert.equal(lines.length, 1, `${name}: expected one line, got:\n${r.stdout}${r.stderr}\n${r.error?.message ?? ''}`);
+  const line = lines[0]!;
+  assert.equal(line.name, name, line.text);
+  assert.ok(line.refused, `${line.text}`);
+  assert.equal(r.error, undefined, `${name}: ${r.error?.message}`);
+  assert.equal(r.exitCode, 0, `${name}: exit ${r.exitCode}, stderr: ${r.stderr}`);
+  return line;
+}
+
+/** What wasmtime 49 answers for each attempt (same guests and layout; TRAP: wasmtime traps). */
+const TRAP = -1, EPERM = 63, ELOOP = 32, ENOENT = 44, EBADF = 8, ENOTDIR = 54, EINVAL = 28, ENAMETOOLONG = 37,
+  ENOTSUP = 58, EFAULT = 21, EISDIR = 31;
+const WASMTIME_ESCAPE_ERRNO: Record<string, number> = {
+  open_long_climbing_path: ENAMETOOLONG, open_huge_path: ENAMETOOLONG, open_embedded_nul: EINVAL,
+  open_nul_truncates_to_parent: EINVAL, open_empty_path: ENOENT, open_proc_self_root_name: ENOENT,
+  open_rel_symlink_nofollow: ELOOP, open_symlink_loop: ELOOP, open_symlink_loop_intermediate: ELOOP,
+  open_symlink_growing_loop: ELOOP, guest_symlink_rel_nofollow: ELOOP, guest_symlink_abs: ENOENT,
+  link_old_symlink_follow: EINVAL, rmdir_symlink_to_outside_dir: ENOTDIR, rmdir_preopen_itself: EINVAL,
+  unlink_symlink_not_target: 0, fd_close_preopen_then_use: EBADF, file_fd_as_dir: ENOTDIR, fd_never_opened: EBADF,
+  fd_guess_above_preopens: EBADF, fd_stdio_as_dir: EBADF, prestat_dir_name_tiny_buffer: ENAMETOOLONG,
+  readlink_hostile_buffer: TRAP, prestat_dir_name_hostile_pointer: TRAP, path_open_hostile_pointers: TRAP,
+  // every other escape attempt: EPERM
+};
+const WASMTIME_RO_ERRNO: Record<string, number> = {
+  ro_open_append_read_rights: EBADF, ro_fd_write: EBADF, ro_fd_pwrite: EBADF, ro_fd_allocate: ENOTSUP,
+  ro_fdstat_set_flags_append: EBADF, ro_fdstat_set_rights_escalate: EBADF, ro_fd_write_preopen: EBADF,
+  // every other read-only attempt: EPERM
+};
+/**
+ * Where Warden may answer differently (either value passes). Out-of-bounds guest pointers give
+ * EFAULT instead of wasmtime's trap, by design (issue: "a hostile value gives an errno"). The two
+ * read-only ones are check-order differences still to align in the WASI layer: wasmtime refuses a
+ * write on a read-only mount (EPERM) before it looks at the file type or the fd's open mode.
+ */
+const ALLOWED_DIFFERENCES: Record<string, number> = {
+  readlink_hostile_buffer: EFAULT,
+  prestat_dir_name_hostile_pointer: EFAULT,
+  path_open_hostile_pointers: EFAULT,
+  ro_open_dir_write_rights: EISDIR,
+  ro_fd_filestat_set_size: EINVAL,
+};
+
+/** Every refusal has wasmtime's errno (or an allowed difference); all differences are listed. */
+function compareWithWasmtime(t: { diagnostic(s: string): void }, got: Map<string, number>, table: Record<string, number>) {
+  const diffs = [...got]
+    .filter(([n, e]) => (table[n] ?? EPERM) !== e && ALLOWED_DIFFERENCES[n] !== e)
+    .map(([n, e]) => `${n}: warden ${e}, wasmtime ${table[n] ?? EPERM}`);
+  t.diagnostic(`${got.size} attempts compared with wasmtime 49`);
+  assert.deepEqual(diffs, [], 'errnos that differ from wasmtime 49');
+}
+
+const ESCAPE_NAMES = await listAttempts(ESCAPE_WASM);
+const READONLY_NAMES = await listAttempts(READONLY_WASM);
+
+describe('escape attempts from a preopened host directory', () => {
+  const names = ESCAPE_NAMES;
+  const errnos = new Map<string, number>();
+
+  test('the guest has at least 40 distinct attempts', () => {
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.length >= 40, `only ${names.length} attempts`);
+  });
+
+  for (const name of names) {
+    test(name, async () => {
+      const line = await runAttempt(
+        ESCAPE_WASM,
+        name,
+        (fx) => [{ guest: '/sandbox', host: fx.p('sandbox') }],
+        // The whole tree but the sandbox itself (the guest may legitimately change it).
+        (fx) => [[fx.root, ['sandbox']]],
+      );
+      errnos.set(name, line === 'trapped' ? TRAP : line.errno!);
+    });
+  }
+
+  test('errnos compared with wasmtime 49', (t) => compareWithWasmtime(t, errnos, WASMTIME_ESCAPE_ERRNO));
+});
+
+describe('writes through a read-only mount', () => {
+  const names = READONLY_NAMES;
+  const errnos = new Map<string, number>();
+
+  test('the guest has an attempt for every kind of write', () => {
+    assert.ok(names.length >= 30, `only ${names.length} attempts`);
+  });
+
+  for (const name of names) {
+    test(name, async () => {
+      const line = await runAttempt(
+        READONLY_WASM,
+        name,
+        (fx) => [
+          { guest: '/ro', host: fx.p('ro'), readOnly: true },
+          { guest: '/rw', host: fx.p('rw') },
+        ],
+        // The read-only tree (contents, names, times), the rw tree (nothing is moved or linked
+        // into it) and everything else.
+        (fx) => [[fx.root, []]],
+      );
+      errnos.set(name, line === 'trapped' ? TRAP : line.errno!);
+    });
+  }
+
+  test('errnos compared with wasmtime 49', (t) => compareWithWasmtime(t, errnos, WASMTIME_RO_ERRNO));
+});
+
+/** Worker body: swaps sandbox/swap (dir <-> symlink to ../outside) and sandbox/swapf (file <->
+ * symlink to the secret) with atomic renames until told to stop (or a hard bound). */
+const SWAPPER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { renameSync } = require('node:fs');
+const { join } = require('node:path');
+const { sandbox, stop } = workerData;
+const flag = new Int32Array(stop);
+const p = (n) => join(sandbox, n);
+const seq = [['swap', 'swap_d'], ['swap_l', 'swap'], ['swap', 'swap_l'], ['swap_d', 'swap'],
+             ['swapf', 'swapf_f'], ['swapf_l', 'swapf'], ['swapf', 'swapf_l'], ['swapf_f', 'swapf']];
+let swaps = 0;
+parentPort.postMessage('ready');
+const deadline = Date.now() + 120000;
+while (Atomics.load(flag, 0) === 0 && Date.now() < deadline) {
+  for (const [a, b] of seq) renameSync(p(a), p(b));
+  swaps++;
+}
+parentPort.postMessage(swaps);
+`;
+
+test('a directory swapped for a symlink to outside while the guest opens through it', async (t) => {
+  const fx = makeFixture();
+  mkdirSync(fx.p('sandbox/swap'));
+  writeFileSync(fx.p('sandbox/swap/secret.txt'), 'inside-swap');
+  writeFileSync(fx.p('sandbox/swapf'), 'inside-swap');
+  symlinkSync('../outside', fx.p('sandbox/swap_l'));
+  symlinkSync('../outside/secret.txt', fx.p('sandbox/swapf_l'));
+  const before = snapshotTree(fx.root, { exclude: ['sandbox'] });
+
+  const stop = new SharedArrayBuffer(4);
+  const worker = new Worker(SWAPPER, { eval: true, workerData: { sandbox: fx.p('sandbox'), stop } });
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  const done = new Promise<number>((resolve, reject) => {
+    worker.on('message', (m) => (m === 'ready' ? ready() : resolve(m as number)));
+    worker.on('error', reject);
+  });
+  await started;
+  let r: RunResult;
+  try {
+    r = await run(RACE_WASM, { args: ['2000'], dirs: [{ guest: '/sandbox', host: fx.p('sandbox') }] });
+  } finally {
+    Atomics.store(new Int32Array(stop), 0, 1);
+  }
+  const swaps = await done;
+  await worker.terminate();
+
+  assertNoSecrets(r, fx, 'race');
+  assert.deepEqual(diffTrees(before, snapshotTree(fx.root, { exclude: ['sandbox'] })), [], 'host tree outside the sandbox changed');
+  const lines = parseLines(r.stdout);
+  assert.equal(lines.length, 5, `${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
+  for (const l of lines) assert.ok(l.refused, l.text);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  assert.ok(swaps > 0, 'the swapper never ran');
+  t.diagnostic(`${swaps} swap rounds during the run; ${lines.map((l) => l.text).join('; ')}`);
+});
+
+/** Worker body: waits for the guest's held_ready, then moves sandbox/held out to R/elsewhere/held. */
+const MOVER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { existsSync, renameSync } = require('node:fs');
+const { sandbox, dest } = workerData;
+const cell = new Int32Array(new SharedArrayBuffer(4));
+const deadline = Date.now() + 60000;
+while (!existsSync(sandbox + '/held_ready') && Date.now() < deadline) Atomics.wait(cell, 0, 0, 1);
+renameSync(sandbox + '/held', dest);
+parentPort.postMessage('moved');
+`;
+
+test('an fd held on a directory that the host moves out of the sandbox cannot climb out', async (t) => {
+  const fx = makeFixture();
+  const elsewhereSecret = `TOP-SECRET-elsewhere-${randomBytes(8).toString('hex')}`;
+  mkdirSync(fx.p('sandbox/held'));
+  writeFileSync(fx.p('sandbox/held/inner.txt'), 'inside-held');
+  mkdirSync(fx.p('elsewhere'));
+  writeFileSync(fx.p('elsewhere/secret.txt'), elsewhereSecret);
+  symlinkSync('secret.txt', fx.p('elsewhere/link_el'));
+  const before = snapshotTree(fx.root, { exclude: ['sandbox'] });
+
+  const worker = new Worker(MOVER, { eval: true, workerData: { sandbox: fx.p('sandbox'), dest: fx.p('elsewhere/held') } });
+  const moved = new Promise<void>((resolve, reject) => {
+    worker.on('message', () => resolve());
+    worker.on('error', reject);
+  });
+  const r = await run(RACE_WASM, { args: ['held'], dirs: [{ guest: '/sandbox', host: fx.p('sandbox') }] });
+  await moved;
+  await worker.terminate();
+
+  assertNoSecrets(r, fx, 'held');
+  assert.ok(!r.stdout.toString().includes(elsewhereSecret), `the secret next to the moved dir leaked:\n${r.stdout}`);
+  const lines = parseLines(r.stdout);
+  assert.equal(lines.length, 7, `${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
+  for (const l of lines) assert.ok(l.refused, l.text);
+  assert.equal(r.exitCode, 0, r.stderr.toString());
+  // The only changes outside: the host's own move (elsewhere gained held, with its content intact).
+  const after = snapshotTree(fx.root, { exclude: ['sandbox'] });
+  const diffs = diffTrees(before, after).filter((d) => !/^changed (mtimeNs|ctimeNs|nlink): elsewhere /.test(d));
+  assert.deepEqual(diffs, ['added: elsewhere/held', 'added: elsewhere/held/inner.txt']);
+  assert.equal(readFileSync(fx.p('elsewhere/held/inner.txt'), 'utf8'), 'inside-held');
+  t.diagnostic(lines.map((l) => l.text).join('; '));
+});
+
+test('the tree snapshot sees every kind of change', async () => {
+  const fx = makeFixture();
+  const dir = fx.p('outside');
+  const changes: [string, () => void][] = [
+    ['content (same size)', () => writeFileSync(join(dir, 'secret.txt'), fx.secrets[0]!.replace('TOP', 'POT'))],
+    ['mtime', () => utimesSync(join(dir, 'secret.txt'), 1, 1)],
+    ['mode', () => chmodSync(join(dir, 'secret.txt'), 0o600)],
+    ['hard link (nlink)', () => linkSync(join(dir, 'secret.txt'), fx.p('hl'))],
+    ['symlink target', () => (unlinkSync(join(dir, 'link_out')), symlinkSync('secreT.txt', join(dir, 'link_out')))],
+    ['added entry', () => writeFileSync(join(dir, 'dir/new.txt'), '')],
+    ['removed entry', () => rmdirSync(join(dir, 'emptydir'))],
+  ];
+  for (const [what, change] of changes) {
+    const before = snapshotTree(dir);
+    change();
+    assert.notDeepEqual(diffTrees(before, snapshotTree(dir)), [], `${what} went unnoticed`);
+  }
+  assert.deepEqual(diffTrees(snapshotTree(dir), snapshotTree(dir)), []);
+});
