@@ -18,6 +18,8 @@ export class CompiledModule {
   readonly module: WebAssembly.Module;
   readonly imports: WebAssembly.ModuleImportDescriptor[];
   readonly exports: WebAssembly.ModuleExportDescriptor[];
+  /** Names of the exported functions, in export order. */
+  readonly functionExports: readonly string[];
   /** Function names from the name section, for trap messages. */
   readonly functionNames: ReadonlyMap<number, string>;
   /** Import/export signatures, when the module's types are simple enough to read. */
@@ -30,6 +32,7 @@ export class CompiledModule {
     this.module = module;
     this.imports = WebAssembly.Module.imports(module);
     this.exports = WebAssembly.Module.exports(module);
+    this.functionExports = this.exports.filter((e) => e.kind === 'function').map((e) => e.name);
     this.functionNames = readFunctionNames(bytes);
     this.signatures = readSignatures(bytes);
     this.size = bytes.length;

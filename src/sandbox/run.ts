@@ -130,12 +130,8 @@ function invokeArgs(name: string, sig: FuncSig | undefined, raw: readonly (numbe
   });
 }
 
-function functionExports(cm: CompiledModule): string[] {
-  return cm.exports.filter((e) => e.kind === 'function').map((e) => e.name);
-}
-
 function noEntry(cm: CompiledModule, invoke: string | undefined): WardenError {
-  const fns = functionExports(cm);
+  const fns = cm.functionExports;
   const list = fns.length ? `: ${fns.join(', ')}` : ', but it exports no functions';
   const message =
     invoke === undefined
@@ -144,21 +140,42 @@ function noEntry(cm: CompiledModule, invoke: string | undefined): WardenError {
   return new WardenError('no-entry', message, { invoke, exports: fns });
 }
 
+/** Per module: the link verdict and the imports to pass (computed on its first run). */
+interface LinkPlan {
+  error?: WardenError;
+  imports: readonly WebAssembly.ModuleImportDescriptor[];
+}
+const linkPlans = new WeakMap<CompiledModule, LinkPlan>();
+
+function linkPlan(cm: CompiledModule, provided: WebAssembly.Imports): LinkPlan {
+  let plan = linkPlans.get(cm);
+  if (!plan) {
+    plan = { error: checkImports(cm.module, provided, cm.signatures), imports: cm.imports };
+    linkPlans.set(cm, plan);
+  }
+  return plan;
+}
+
 /**
- * Wraps the WASI functions so that once the guest has exited (proc_exit) or been stopped by a
- * limit, that ending sticks: a guest that catches the host's exception (catch_all) cannot go on.
+ * The import object for one instance: only what the module imports, each WASI function wrapped
+ * so that once the guest has exited (proc_exit) or been stopped by a limit, that ending sticks:
+ * a guest that catches the host's exception (catch_all) cannot make another call.
+ * Returns undefined if the provided imports lack something (then the plan is recomputed).
  */
-function guardImports(imports: WebAssembly.Imports, state: { ended?: ProcExit | RunAbort }): WebAssembly.Imports {
-  const out: WebAssembly.Imports = {};
-  for (const [mod, ns] of Object.entries(imports)) {
-    const wrapped: Record<string, WebAssembly.ImportValue> = {};
-    for (const [name, value] of Object.entries(ns)) {
-      if (typeof value !== 'function') {
-        wrapped[name] = value;
-        continue;
-      }
+function guardImports(
+  wanted: readonly WebAssembly.ModuleImportDescriptor[],
+  provided: WebAssembly.Imports,
+  state: { ended?: ProcExit | RunAbort },
+): WebAssembly.Imports | undefined {
+  const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const imp of wanted) {
+    const ns = Object.hasOwn(provided, imp.module) ? (provided[imp.module] as Record<string, WebAssembly.ImportValue>) : undefined;
+    const value = ns && Object.hasOwn(ns, imp.name) ? ns[imp.name] : undefined;
+    if (value === undefined) return undefined;
+    let wrapped = value;
+    if (typeof value === 'function') {
       const f = value as (...a: unknown[]) => unknown;
-      wrapped[name] = (...a: unknown[]): unknown => {
+      wrapped = (...a: unknown[]): unknown => {
         if (state.ended) throw state.ended;
         try {
           return f(...a);
@@ -168,7 +185,7 @@ function guardImports(imports: WebAssembly.Imports, state: { ended?: ProcExit | 
         }
       };
     }
-    out[mod] = wrapped;
+    (out[imp.module] ??= {})[imp.name] = wrapped;
   }
   return out;
 }
@@ -221,18 +238,26 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
   const ending = (e: ProcExit | RunAbort): RunResult =>
     e instanceof ProcExit ? result(e.code) : result(EXIT_TRAP, e.error);
   try {
-    const linkError = checkImports(cm.module, ctx.imports, cm.signatures);
-    if (linkError) return result(EXIT_FAILURE, linkError);
-    const exported = new Set(functionExports(cm));
+    let plan = linkPlan(cm, ctx.imports);
+    let imports = plan.error ? undefined : guardImports(plan.imports, ctx.imports, state);
+    if (!plan.error && !imports) {
+      linkPlans.delete(cm); // the provided imports changed shape: check again
+      plan = linkPlan(cm, ctx.imports);
+      imports = plan.error ? undefined : guardImports(plan.imports, ctx.imports, state);
+    }
+    if (plan.error || !imports) {
+      return result(EXIT_FAILURE, plan.error ?? new WardenError('link', 'unsatisfied imports'));
+    }
+    const exported = cm.functionExports;
     const entry = options.invoke ?? '_start';
-    if (!exported.has(entry)) return result(EXIT_FAILURE, noEntry(cm, options.invoke));
+    if (!exported.includes(entry)) return result(EXIT_FAILURE, noEntry(cm, options.invoke));
     const args = options.invoke !== undefined ? invokeArgs(entry, cm.signatures?.exports.get(entry), options.invokeArgs ?? []) : [];
 
-    const instance = new WebAssembly.Instance(cm.module, guardImports(ctx.imports, state));
+    const instance = new WebAssembly.Instance(cm.module, imports);
     const memory = instance.exports['memory'];
     if (memory instanceof WebAssembly.Memory) ctx.bindMemory(memory);
     const call = (name: string, a: unknown[]): unknown => (instance.exports[name] as (...x: unknown[]) => unknown)(...a);
-    if (options.invoke !== undefined && exported.has('_initialize') && entry !== '_initialize') call('_initialize', []);
+    if (options.invoke !== undefined && exported.includes('_initialize') && entry !== '_initialize') call('_initialize', []);
     const value = call(entry, args);
     if (state.ended) return ending(state.ended);
     if (options.invoke === undefined) return result(0);
