@@ -192,3 +192,23 @@ describe('host special files', () => {
     }
   });
 });
+
+describe('host readdir', () => {
+  it('reads inode numbers lazily: vanished entries and closed dirs give 0, never another fd', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-readdir-'));
+    for (const n of ['a', 'b', 'c']) fs.writeFileSync(path.join(base, n), n);
+    const root = openHostDir(base);
+    try {
+      const entries = new Map(root.readdir().map((e) => [e.name, e]));
+      assert.equal(entries.get('a')!.ino, fs.lstatSync(path.join(base, 'a'), { bigint: true }).ino);
+      assert.equal(entries.get('a')!.filetype, FileType.REGULAR_FILE);
+      fs.unlinkSync(path.join(base, 'b'));
+      assert.equal(entries.get('b')!.ino, 0n, 'vanished');
+      const again = root.readdir();
+      root.close();
+      assert.equal(again.find((e) => e.name === 'c')!.ino, 0n, 'the directory was closed');
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -32,7 +32,16 @@ function host<T>(what: string, f: () => T): T {
   }
 }
 
-function filetypeOf(s: fs.BigIntStats): number {
+/** What both fs.Stats and fs.Dirent can tell about a file's type. */
+interface TypeInfo {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}
+
+function filetypeOf(s: TypeInfo): number {
   if (s.isFile()) return FileType.REGULAR_FILE;
   if (s.isDirectory()) return FileType.DIRECTORY;
   if (s.isSymbolicLink()) return FileType.SYMBOLIC_LINK;
@@ -61,6 +70,23 @@ function times(atim: TimeSpec, mtim: TimeSpec, current: () => fs.BigIntStats): [
   const cur = atim === undefined || mtim === undefined ? current() : null;
   const pick = (t: TimeSpec, old: bigint | undefined) => (t === 'now' ? now : secs(t ?? old!));
   return [pick(atim, cur?.atimeNs), pick(mtim, cur?.mtimeNs)];
+}
+
+/** A listed entry whose inode number is looked up on first use (lstat through the held dir). */
+class HostDirEntry implements DirEntry {
+  private inoValue: bigint | undefined;
+  constructor(private readonly dir: HostDirNode, readonly name: string, readonly filetype: number) {}
+  get ino(): bigint {
+    if (this.inoValue === undefined) {
+      try {
+        // Through the node (EBADF once closed), so a reused fd number is never looked at.
+        this.inoValue = this.dir.lstatChild(this.name).ino;
+      } catch {
+        this.inoValue = 0n; // vanished, closed or unreadable meanwhile
+      }
+    }
+    return this.inoValue;
+  }
 }
 
 abstract class HostNode {
@@ -109,20 +135,15 @@ class HostDirNode extends HostNode implements DirNode {
     return destDir.at(destName);
   }
 
+  /**
+   * Entries with their types from the directory itself (d_type); each inode number is read
+   * (lstat) only when asked for and then kept, so listing a big directory stays cheap. An entry
+   * that vanished before its ino was asked for reports ino 0.
+   */
   readdir(): DirEntry[] {
     const fd = this.fd;
-    const names = host('readdir', () => fs.readdirSync(`/proc/self/fd/${fd}`));
-    const out: DirEntry[] = [];
-    for (const name of names) {
-      let s: fs.BigIntStats | undefined;
-      try {
-        s = fs.lstatSync(`/proc/self/fd/${fd}/${name}`, { bigint: true, throwIfNoEntry: false });
-      } catch {
-        s = undefined; // vanished or unreadable between readdir and lstat: skip it
-      }
-      if (s) out.push({ name, ino: s.ino, filetype: filetypeOf(s) });
-    }
-    return out;
+    const dirents = host('readdir', () => fs.readdirSync(`/proc/self/fd/${fd}`, { withFileTypes: true }));
+    return dirents.map((d) => new HostDirEntry(this, d.name, filetypeOf(d)));
   }
   lstatChild(name: string): Stat {
     const p = this.at(name);
