@@ -177,7 +177,8 @@ function pathOpen(
   const trunc = (oflags & OFlags.TRUNC) !== 0;
   const wantDir = (oflags & OFlags.DIRECTORY) !== 0;
   const follow = (dirflags & LookupFlags.SYMLINK_FOLLOW) !== 0 && !excl;
-  const fileOpts = { read, write, create, exclusive: excl, truncate: trunc, append: (fdflags & FdFlags.APPEND) !== 0 };
+  // APPEND is kept by the FileFd (fd_fdstat_set_flags can clear it), not by the backend's open mode.
+  const fileOpts = { read, write, create, exclusive: excl, truncate: trunc, append: false };
 
   for (let attempt = 0; ; attempt++) {
     const r = resolve(dir, path, { followFinal: follow });
