@@ -231,7 +231,11 @@ export function conformance(backend: Backend): void {
       f.close();
       root.setTimes(undefined, 9000n * SEC);
       assert.equal(root.stat().mtimNs, 9000n * SEC);
+      const unchanged = root.lstatChild('f');
+      root.setTimesChild('f', undefined, undefined);
+      assert.deepEqual(root.lstatChild('f'), unchanged, 'both omitted: nothing changes');
       throwsErrno(() => root.setTimesChild('missing', 'now', 'now'), Errno.NOENT, 'missing');
+      throwsErrno(() => root.setTimesChild('missing', undefined, undefined), Errno.NOENT, 'missing, both omitted');
     });
 
     it('lists directories with inode numbers and types', () => {

@@ -103,6 +103,7 @@ abstract class HostNode {
   }
   setTimes(atim: TimeSpec, mtim: TimeSpec): void {
     const fd = this.fd;
+    if (atim === undefined && mtim === undefined) return; // both omitted: nothing changes
     host('futimes', () => {
       const [a, m] = times(atim, mtim, () => fs.fstatSync(fd, { bigint: true }));
       fs.futimesSync(fd, a, m);
@@ -215,6 +216,7 @@ class HostDirNode extends HostNode implements DirNode {
     const p = this.at(name);
     // lutimes = utimensat(AT_SYMLINK_NOFOLLOW): a symlink gets its own times set, never its target's.
     host('lutimes', () => {
+      if (atim === undefined && mtim === undefined) return void fs.lstatSync(p); // still ENOENT if missing
       const [a, m] = times(atim, mtim, () => fs.lstatSync(p, { bigint: true }));
       fs.lutimesSync(p, a, m);
     });

@@ -34,6 +34,7 @@ abstract class Inode {
     this.mtim = this.ctim = this.fs.now();
   }
   setTimes(atim: TimeSpec, mtim: TimeSpec): void {
+    if (atim === undefined && mtim === undefined) return; // both omitted: nothing changes
     const now = this.fs.now();
     if (atim !== undefined) this.atim = atim === 'now' ? now : atim;
     if (mtim !== undefined) this.mtim = mtim === 'now' ? now : mtim;
