@@ -2,13 +2,12 @@
 // wasmtime 49 (via a Python worker, when present) and a bare WebAssembly.Instance reference.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { WASI } from 'node:wasi';
 import { Wasm, type WasmImports, type WasmModule } from './wasm.js';
-import { GUEST_DIR, type StdoutMode } from './workloads.js';
+import { benchRoot, GUEST_DIR, type StdoutMode } from './workloads.js';
 
 /** One prepared guest: everything a contender needs to run it. */
 export interface RunSpec {
@@ -57,7 +56,7 @@ export function devNull(): number {
 let captureSeq = 0;
 /** A fresh temp file path for runtimes that can only capture stdout through a real file. */
 export function captureFile(tag: string): string {
-  return join(tmpdir(), `warden-bench-${process.pid}-${tag}-${captureSeq++}.out`);
+  return join(benchRoot(), `warden-bench-${process.pid}-${tag}-${captureSeq++}.out`);
 }
 
 /** node:wasi, the baseline: a fresh WASI object and instance per run (it cannot be reused). */

@@ -1,14 +1,13 @@
 // The WASI I/O bench: runs every workload under each contender, interleaved and rotated
 // (A B C, B C A, ...), and prints medians and paired ratios against node:wasi.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { bareInstance, RunTimeout, type Contender, type RunSpec } from './contenders.js';
 import { Wasm } from './wasm.js';
 import { fmtMs, fmtRatio, geomean, median, pairedRatios, table } from './stats.js';
-import { guestPath, WORKLOADS, type Size, type Workload } from './workloads.js';
+import { benchRoot, guestPath, WORKLOADS, type Size, type Workload } from './workloads.js';
 
 export const BASELINE = 'node:wasi';
 export const GOAL_IO_RATIO = 0.6;
@@ -60,7 +59,7 @@ async function runWorkload(w: Workload, opts: IoBenchOptions): Promise<WorkloadR
   let contenders = w.bareInstance ? [...opts.contenders, bareInstance()] : [...opts.contenders];
   const dirs: string[] = [];
   const newDir = () => {
-    const d = mkdtempSync(join(tmpdir(), `warden-bench-${w.name}-`));
+    const d = mkdtempSync(join(benchRoot(), `warden-bench-${w.name}-`));
     dirs.push(d);
     w.setup?.(d, opts.size);
     return d;

@@ -3,7 +3,8 @@
 // --contenders=a,b (e.g. only warden, for profiling with node --cpu-prof).
 import { nodeWasi, wasmtime, type Contender } from './contenders.js';
 import { BASELINE, report, runIoBench } from './io.js';
-import type { Size } from './workloads.js';
+import { warden } from './warden.js';
+import { benchRoot, type Size } from './workloads.js';
 
 function flag(name: string): string | undefined {
   const hit = process.argv.slice(2).find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   if (reps !== undefined && !(Number.isInteger(reps) && reps > 0)) throw new Error('--reps needs a positive integer');
   const wanted = flag('contenders')?.split(',').filter(Boolean);
 
-  const contenders: Contender[] = [nodeWasi()];
+  const contenders: Contender[] = [warden(), nodeWasi()];
   const notes: string[] = [];
   if (flag('no-wasmtime') === undefined && (!wanted || wanted.includes('wasmtime'))) {
     const wt = await wasmtime();
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   for (const c of contenders) if (!selected.includes(c)) await c.close();
 
   const t0 = Date.now();
-  console.log(`WASI I/O bench (${size}): ${selected.map((c) => c.name).join(' vs ')}; Node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log(`WASI I/O bench (${size}): ${selected.map((c) => c.name).join(' vs ')}; Node ${process.version}, ${process.platform}/${process.arch}; scratch dirs in ${benchRoot()}`);
   for (const n of notes) console.log(n);
   try {
     const results = await runIoBench({ size, only, reps, contenders: selected, log: (l) => console.log(l) });

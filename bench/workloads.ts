@@ -1,6 +1,7 @@
 // The WASI I/O benchmark workloads, one table row each: which guest, its arguments at full,
 // quick and test size, how its directory is prepared, and whether it counts as I/O-heavy.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -119,4 +120,18 @@ export function guestPath(guest: string): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const root = here.includes(`${join('dist', 'bench')}`) ? join(here, '..', '..') : join(here, '..');
   return join(root, 'bench', 'guests', guest);
+}
+
+/** Where scratch directories go: $WARDEN_BENCH_DIR, else /dev/shm (tmpfs: measures the runtimes,
+ *  not a shared disk's journal, which is far noisier), else the OS temp directory. */
+export function benchRoot(): string {
+  const fromEnv = process.env.WARDEN_BENCH_DIR;
+  if (fromEnv) return fromEnv;
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    if (statSync('/dev/shm').isDirectory()) return '/dev/shm';
+  } catch {
+    // no usable /dev/shm
+  }
+  return tmpdir();
 }
