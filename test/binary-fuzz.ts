@@ -1,0 +1,227 @@
+// Round-trip fuzzing support (shared by test/binary-fuzz.test.ts and bench/fuzz-roundtrip.ts): binaryen's
+// `wasm-opt -ttf` run in-process to turn random bytes into valid modules, and a differential runner.
+
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { decode } from '../src/binary/decoder.js';
+import { encode } from '../src/binary/encoder.js';
+import { typeList, type Module, type ValType } from '../src/binary/module.js';
+
+const require = createRequire(import.meta.url);
+
+/** wasm-opt feature flags for what V8 in this Node runs by default. */
+export const NODE_FEATURES = [
+  '--enable-sign-ext',
+  '--enable-mutable-globals',
+  '--enable-nontrapping-float-to-int',
+  '--enable-simd',
+  '--enable-bulk-memory',
+  '--enable-reference-types',
+  '--enable-multivalue',
+  '--enable-tail-call',
+];
+
+type Main = (args: string[]) => number;
+let wasmOpt: Promise<Main> | undefined;
+
+/** binaryen's wasm-opt (an Emscripten program shipped in the npm package), loaded once into this process. */
+export function loadWasmOpt(): Promise<Main> {
+  wasmOpt ??= new Promise<Main>((resolve, reject) => {
+    const path = join(dirname(require.resolve('binaryen')), 'bin', 'wasm-opt');
+    const head = 'var Module=typeof Module!="undefined"?Module:{};';
+    let code = readFileSync(path, 'utf8').replace(/^#!.*\n/, '');
+    if (!code.includes(head)) {
+      reject(new Error('unrecognised wasm-opt launcher'));
+      return;
+    }
+    const M: Record<string, unknown> = {
+      noInitialRun: true,
+      noExitRuntime: true,
+      print: () => {},
+      printErr: () => {},
+      onRuntimeInitialized: () => resolve((args) => (M['callMain'] as Main)(args)),
+    };
+    code = code.replace(head, 'var Module=__warden_module;') + '\n;Module.callMain=callMain;';
+    const fn = new Function('require', '__filename', '__dirname', 'process', '__warden_module', code);
+    fn(require, path, dirname(path), process, M);
+  });
+  return wasmOpt;
+}
+
+let scratch: string | undefined;
+
+/** A valid random module made by `wasm-opt -ttf` from `seed` bytes. */
+export async function ttf(seed: Uint8Array, features: readonly string[] = NODE_FEATURES): Promise<Uint8Array> {
+  const main = await loadWasmOpt();
+  scratch ??= mkdtempSync(join(tmpdir(), 'warden-ttf-'));
+  const inp = join(scratch, 'in.bin');
+  const out = join(scratch, 'out.wasm');
+  rmSync(out, { force: true });
+  writeFileSync(inp, seed);
+  main(['-ttf', inp, '-o', out, '-q', ...features]);
+  return new Uint8Array(readFileSync(out));
+}
+
+export interface RoundTrip {
+  output: Uint8Array;
+  identical: boolean;
+  /** Second round trip reproduced the first byte for byte. */
+  stable: boolean;
+}
+
+export function roundTrip(bytes: Uint8Array): RoundTrip {
+  const output = encode(decode(bytes), { sizeHint: bytes.length });
+  const again = encode(decode(output), { sizeHint: output.length });
+  return { output, identical: equalBytes(bytes, output), stable: equalBytes(output, again) };
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function zeroOf(t: ValType): unknown {
+  if (t === 0x7e) return 0n;
+  if (typeof t === 'number' && t >= 0x7b) return 0;
+  return null;
+}
+
+/** An argument value for a parameter of type `t`, varied by `k`. */
+function argOf(t: ValType, k: number): unknown {
+  const ints = [0, 1, -1, 0x7fffffff, -0x80000000, 42, 1 << 16];
+  if (t === 0x7f) return ints[k % ints.length];
+  if (t === 0x7e) return BigInt(ints[k % ints.length]!) * (k % 2 ? 0x100000001n : 1n);
+  if (t === 0x7d || t === 0x7c) return [0, -0.5, 1.5, NaN, Infinity, -1e10][k % 6];
+  return zeroOf(t);
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
+  if (typeof v === 'function') return 'funcref';
+  if (v === null || v === undefined) return String(v);
+  return typeof v;
+}
+
+/**
+ * Instantiate `bytes` with logging stub imports and call every exported function with a few argument sets;
+ * returns a transcript (results, traps, import calls) to compare between two modules.
+ */
+export function transcript(bytes: Uint8Array, rounds = 2): string[] {
+  const m: Module = decode(bytes);
+  const types = typeList(m);
+  const log: string[] = [];
+  const imports: Record<string, Record<string, unknown>> = {};
+  for (const imp of m.imports) {
+    const ns = (imports[imp.module] ??= {});
+    const d = imp.desc;
+    if (d.kind === 'func') {
+      const t = types[d.type]!.comp;
+      const results = t.kind === 'func' ? t.results : [];
+      ns[imp.name] = (...args: unknown[]) => {
+        log.push(`import ${imp.module}.${imp.name}(${args.map(show).join(',')})`);
+        if (results.length === 0) return undefined;
+        if (results.length === 1) return zeroOf(results[0]!);
+        return results.map(zeroOf);
+      };
+    } else if (d.kind === 'memory') {
+      ns[imp.name] = new WebAssembly.Memory({
+        initial: d.limits.min,
+        maximum: d.limits.max ?? undefined,
+        shared: (d.limits.flags & 2) !== 0,
+      } as WebAssembly.MemoryDescriptor);
+    } else if (d.kind === 'table') {
+      ns[imp.name] = new WebAssembly.Table({
+        element: d.table.ref === 0x6f ? 'externref' : 'anyfunc',
+        initial: d.table.limits.min,
+        maximum: d.table.limits.max ?? undefined,
+      });
+    } else if (d.kind === 'global') {
+      const t = d.global.type;
+      const value = t === 0x7f ? 'i32' : t === 0x7e ? 'i64' : t === 0x7d ? 'f32' : t === 0x7c ? 'f64' : 'externref';
+      ns[imp.name] = new WebAssembly.Global({ value, mutable: d.global.mutable } as WebAssembly.GlobalDescriptor, zeroOf(t) as number);
+    } else {
+      ns[imp.name] = undefined;
+    }
+  }
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports as WebAssembly.Imports);
+  } catch (e) {
+    return [`instantiate: ${(e as Error).constructor.name}: ${(e as Error).message}`, ...log];
+  }
+  const nImportedFuncs = m.imports.filter((i) => i.desc.kind === 'func').length;
+  const ex = instance.exports as Record<string, unknown>;
+  const reset = ex['hangLimitInitializer'];
+  for (let round = 0; round < rounds; round++) {
+    for (const e of m.exports) {
+      if (e.kind !== 'func' || e.name === 'hangLimitInitializer') continue;
+      const f = ex[e.name] as (...a: unknown[]) => unknown;
+      const typeIdx = e.index < nImportedFuncs ? undefined : m.funcs[e.index - nImportedFuncs];
+      const comp = typeIdx === undefined ? undefined : types[typeIdx]!.comp;
+      const params = comp && comp.kind === 'func' ? comp.params : [];
+      const args = params.map((t, i) => argOf(t, round * 7 + i));
+      if (typeof reset === 'function') (reset as () => void)();
+      try {
+        log.push(`call ${e.name} -> ${show(f(...args))}`);
+      } catch (err) {
+        const ctor = (err as Error)?.constructor?.name ?? 'thrown';
+        const msg = err instanceof Error ? err.message : show(err);
+        log.push(`call ${e.name} -> ${ctor}: ${ctor === 'RangeError' && /stack/.test(msg) ? 'stack' : msg}`);
+      }
+    }
+  }
+  return log;
+}
+
+/** The WebAssembly module inside binaryen's wasm-opt launcher (a large real-world Emscripten build, ~10 MB). */
+export function binaryenWasm(): Uint8Array {
+  const path = join(dirname(require.resolve('binaryen')), 'bin', 'wasm-opt');
+  const code = readFileSync(path, 'latin1');
+  const key = 'function findWasmBinary(){return binaryDecode(';
+  const at = code.indexOf(key);
+  if (at < 0) throw new Error('no embedded module in wasm-opt');
+  const start = at + key.length;
+  const quote = code[start]!;
+  let end = start + 1;
+  while (code[end] !== quote) end += code[end] === '\\' ? 2 : 1;
+  // The launcher is UTF-8 text: re-read the literal as UTF-8 and decode it as the launcher does.
+  const literal = Buffer.from(code.slice(start, end + 1), 'latin1').toString('utf8');
+  const bin = new Function(`return ${literal}`)() as string;
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) {
+    const c = bin.charCodeAt(i);
+    out[i] = ~c >> 8 & c;
+  }
+  return out;
+}
+
+/** Deep equality of two decoded modules, ignoring byte offsets (which move when LEB sizes change). */
+export function sameAst(a: unknown, b: unknown, path = '$'): string | null {
+  if (a === b) return null;
+  if (typeof a !== typeof b) return `${path}: ${typeof a} vs ${typeof b}`;
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return equalBytes(a, b) ? null : `${path}: bytes differ`;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return `${path}: length ${a.length} vs ${b.length}`;
+    for (let i = 0; i < a.length; i++) {
+      const d = sameAst(a[i], b[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return null;
+  }
+  if (a && b && typeof a === 'object') {
+    const ka = Object.keys(a).filter((k) => k !== 'offset');
+    const kb = Object.keys(b as object).filter((k) => k !== 'offset');
+    if (ka.join() !== kb.join()) return `${path}: keys ${ka.join()} vs ${kb.join()}`;
+    for (const k of ka) {
+      const d = sameAst((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return null;
+  }
+  return `${path}: ${String(a)} vs ${String(b)}`;
+}
