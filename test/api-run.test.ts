@@ -2,7 +2,7 @@
 // typed args, stdin/env/args exactly as given, streaming output, host dirs, repeated runs.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile, run, MemoryFs, WardenError, type RunResult } from '../src/index.js';
@@ -209,7 +209,41 @@ describe('run: host misuse rejects', () => {
   });
 });
 
+describe('run: start functions and partial output', () => {
+  it('a trap in the start section is a trap; proc_exit there is an exit', async () => {
+    const trapped = await run(await wat(`(module (memory (export "memory") 1) (start $init)
+      (func $init unreachable) (func (export "_start")))`));
+    assert.equal(trapped.exitCode, 134);
+    assert.match(trapped.error!.message, /^trap: unreachable in func 0 <init> at offset 0x[0-9a-f]+$/);
+    const exited = await run(await wat(`(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (memory (export "memory") 1) (start $init)
+      (func $init (call $exit (i32.const 9))) (func (export "_start") unreachable))`));
+    assert.equal(exited.exitCode, 9);
+    assert.equal(exited.error, undefined);
+  });
+
+  it('keeps the output written before a trap', async () => {
+    const r = await run(await wat(HELLO.replace('(i32.const 8)))', '(i32.const 8))) (unreachable)')));
+    assert.equal(r.error?.kind, 'trap');
+    assert.equal(r.stdout.toString(), 'hello\n');
+  });
+});
+
 describe('run: a fresh sandbox every time', () => {
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+  it('closes every preopen after each run, also after a trap or a refused dir', async () => {
+    const trap = await compile(await wat(TRAP));
+    await run(WC, { args: ['/d/poem.txt'], dirs: [{ host: DATA, guest: '/d' }] }); // warm up lazy handles
+    const before = openFds();
+    for (let i = 0; i < 10; i++) {
+      await trap.run({ dirs: [{ host: DATA, guest: '/d' }, { host: DATA, guest: '/e', readOnly: true }] });
+      await run(WC, { args: ['/d/poem.txt'], dirs: [{ host: DATA, guest: '/d' }] });
+      await assert.rejects(run(WC, { dirs: [{ host: DATA, guest: '/d' }, { host: '/nonexistent/w', guest: '/x' }] }));
+    }
+    assert.equal(openFds(), before);
+  });
+
   it('many runs in one process, mixing failures and successes', async () => {
     const hello = await compile(await wat(HELLO));
     const trap = await compile(await wat(TRAP));

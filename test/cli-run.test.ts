@@ -35,7 +35,8 @@ let tmp = '';
 const mod: Record<string, string> = {};
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'warden-cli-'));
-  const sources = { hello: HELLO, exit7: EXIT7, trap: TRAP, library: LIBRARY, env: dumpStrings('environ'), args: dumpStrings('args') };
+  const unstable = '(module (import "wasi_unstable" "fd_write" (func (param i32 i32 i32 i32) (result i32))) (func (export "_start")))';
+  const sources = { unstable, hello: HELLO, exit7: EXIT7, trap: TRAP, library: LIBRARY, env: dumpStrings('environ'), args: dumpStrings('args') };
   for (const [name, text] of Object.entries(sources)) {
     mod[name] = join(tmp, `${name}.wasm`);
     writeFileSync(mod[name]!, await wat(text));
@@ -102,6 +103,7 @@ describe('warden run: exit codes', () => {
       [['run', mod.library!], /^error: module has no _start export \(a WASI command\); use --invoke NAME to call one of its exports: add, pair, div, load\n$/],
       [['run', '--dir', '/nonexistent/warden::/x', mod.hello!], /^error: --dir \/nonexistent\/warden: no such directory\n$/],
       [['run', '--invoke', 'missing', mod.library!], /^error: module has no exported function "missing"/],
+      [['run', mod.unstable!], /^error: 1 unsatisfied import: wasi_unstable\.fd_write \(function\); imports wasi_unstable\.fd_write: WASI snapshot 0 \(wasi_unstable\) is not supported; rebuild for wasi_snapshot_preview1\n$/],
     ];
     for (const [args, message] of cases) {
       const r = warden(args);
@@ -196,6 +198,7 @@ describe('warden: help and version', () => {
     const r = warden(['--help']);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /^ {2}run {4}Run a WASI command module/m);
+    assert.match(warden(['help', 'run']).stdout, /Usage: warden run/);
     const none = warden([]);
     assert.equal(none.status, 2);
     assert.match(none.stderr, /Usage: warden COMMAND/);
