@@ -1,18 +1,20 @@
-// Adversarial suite: C guests (test/guests/escape) try to leave their preopen through every path_*
-// function, fd tricks, symlink games and a live symlink-swap race, and to write through read-only
-// mounts. Every attempt must be refused and the host tree outside must be unchanged after each.
+// Adversarial suite: C guests (test/guests/escape) try to leave their preopen (host and in-memory)
+// through every path_* function, fd tricks, symlink games and live host-side swaps, and to write
+// through read-only mounts. Every attempt is refused, with wasmtime 49's errno, and the trees
+// outside (and the read-only ones) are unchanged after each.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import {
-  chmodSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync,
+  chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync,
+  unlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { run, type RunResult } from '../src/index.js';
-import { diffTrees, snapshotTree, type TreeSnapshot } from './helpers/tree-snapshot.js';
+import { MemoryFs, run, type DirOption, type RunResult } from '../src/index.js';
+import { diffTrees, snapshotDirNode, snapshotTree, type TreeSnapshot } from './helpers/tree-snapshot.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const guest = (name: string): Uint8Array => readFileSync(join(REPO, 'test/guests/escape', `${name}.wasm`));
@@ -111,24 +113,50 @@ function assertNoSecrets(r: RunResult, fx: Fixture, name: string): void {
   assert.ok(!out.includes('root:x:0:0'), `${name}: /etc/passwd appeared in the guest's output`);
 }
 
-/** Runs one attempt and checks: one refused line, no secret in the output, host tree unchanged. */
-async function runAttempt(
-  wasm: Uint8Array,
-  name: string,
-  dirs: (fx: Fixture) => { guest: string; host: string; readOnly?: boolean }[],
-  watched: (fx: Fixture) => [string, readonly string[]][],
-): Promise<Line | 'trapped'> {
+/** A copy of a host directory tree (dirs, files, symlinks as they are) in a fresh in-memory fs. */
+function toMemory(hostDir: string): MemoryFs {
+  const fs = new MemoryFs();
+  const copy = (rel: string) => {
+    for (const name of readdirSync(join(hostDir, rel))) {
+      const r = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(join(hostDir, r));
+      if (st.isSymbolicLink()) fs.symlink(readlinkSync(join(hostDir, r)), r);
+      else if (st.isDirectory()) (fs.mkdirp(r), copy(r));
+      else fs.writeFile(r, readFileSync(join(hostDir, r)));
+    }
+  };
+  copy('');
+  return fs;
+}
+
+/** A memory fs's whole tree, through a fresh root node. */
+function snapshotMemory(fs: MemoryFs): TreeSnapshot {
+  const root = fs.root();
+  try {
+    return snapshotDirNode(root);
+  } finally {
+    root.close();
+  }
+}
+
+interface Setup {
+  dirs: DirOption[];
+  /** Trees that must be identical before and after the attempt: [label, snapshot]. */
+  trees: [string, () => TreeSnapshot][];
+}
+
+/** Runs one attempt and checks: one refused line, no secret in the output, watched trees unchanged. */
+async function runAttempt(wasm: Uint8Array, name: string, setup: (fx: Fixture) => Setup): Promise<Line | 'trapped'> {
   const fx = makeFixture();
-  const snaps = watched(fx).map(([dir, exclude]): [string, readonly string[], TreeSnapshot] => [dir, exclude, snapshotTree(dir, { exclude })]);
+  const { dirs, trees } = setup(fx);
+  const snaps = trees.map(([label, snap]): [string, () => TreeSnapshot, TreeSnapshot] => [label, snap, snap()]);
   const passwdBefore = snapshotTree('/etc/passwd');
   const r = await run(wasm, {
     args: [name],
     env: { OUTSIDE_ABS: fx.p('outside/secret.txt'), OUTSIDE_DIR: fx.p('outside') },
-    dirs: dirs(fx),
+    dirs,
   });
-  for (const [dir, exclude, before] of snaps) {
-    assert.deepEqual(diffTrees(before, snapshotTree(dir, { exclude })), [], `${name}: host tree ${dir} changed`);
-  }
+  for (const [label, snap, before] of snaps) assert.deepEqual(diffTrees(before, snap()), [], `${name}: ${label} changed`);
   assert.deepEqual(diffTrees(passwdBefore, snapshotTree('/etc/passwd')), [], `${name}: /etc/passwd changed`);
   assertNoSecrets(r, fx, name);
   // A hostile pointer may end the guest with a trap (wasmtime traps; Warden may answer EFAULT):
@@ -143,6 +171,15 @@ async function runAttempt(
   assert.equal(r.exitCode, 0, `${name}: exit ${r.exitCode}, stderr: ${r.stderr}`);
   return line;
 }
+
+/** The host tree (all of it, or all but the preopened sandbox that the guest may change). */
+const hostTree = (fx: Fixture, exclude: string[] = []): [string, () => TreeSnapshot] => [
+  `host tree ${fx.root}${exclude.length ? ` (but ${exclude.join(', ')})` : ''}`,
+  () => snapshotTree(fx.root, { exclude }),
+];
+
+/** The suites: guest, backend, how the mounts are made, what must not change. */
+const SUITES: { title: string; wasm: Uint8Array; names: string[]; wasmtime?: Record<string, number>; setup: (fx: Fixture) => Setup }[] = [];
 
 /** What wasmtime 49 answers for each attempt (same guests and layout; TRAP: wasmtime traps). */
 const TRAP = -1, EPERM = 63, ELOOP = 32, ENOENT = 44, EBADF = 8, ENOTDIR = 54, EINVAL = 28, ENAMETOOLONG = 37,
@@ -188,59 +225,74 @@ function compareWithWasmtime(t: { diagnostic(s: string): void }, got: Map<string
 
 const ESCAPE_NAMES = await listAttempts(ESCAPE_WASM);
 const READONLY_NAMES = await listAttempts(READONLY_WASM);
-
-describe('escape attempts from a preopened host directory', () => {
-  const names = ESCAPE_NAMES;
-  const errnos = new Map<string, number>();
-
-  test('the guest has at least 40 distinct attempts', () => {
-    assert.equal(new Set(names).size, names.length);
-    assert.ok(names.length >= 40, `only ${names.length} attempts`);
-  });
-
-  for (const name of names) {
-    test(name, async () => {
-      const line = await runAttempt(
-        ESCAPE_WASM,
-        name,
-        (fx) => [{ guest: '/sandbox', host: fx.p('sandbox') }],
-        // The whole tree but the sandbox itself (the guest may legitimately change it).
-        (fx) => [[fx.root, ['sandbox']]],
-      );
-      errnos.set(name, line === 'trapped' ? TRAP : line.errno!);
-    });
-  }
-
-  test('errnos compared with wasmtime 49', (t) => compareWithWasmtime(t, errnos, WASMTIME_ESCAPE_ERRNO));
-});
-
-describe('writes through a read-only mount', () => {
-  const names = READONLY_NAMES;
-  const errnos = new Map<string, number>();
-
-  test('the guest has an attempt for every kind of write', () => {
-    assert.ok(names.length >= 30, `only ${names.length} attempts`);
-  });
-
-  for (const name of names) {
-    test(name, async () => {
-      const line = await runAttempt(
-        READONLY_WASM,
-        name,
-        (fx) => [
-          { guest: '/ro', host: fx.p('ro'), readOnly: true },
-          { guest: '/rw', host: fx.p('rw') },
+SUITES.push(
+  {
+    title: 'escape attempts from a preopened host directory',
+    wasm: ESCAPE_WASM,
+    names: ESCAPE_NAMES,
+    wasmtime: WASMTIME_ESCAPE_ERRNO,
+    setup: (fx) => ({ dirs: [{ guest: '/sandbox', host: fx.p('sandbox') }], trees: [hostTree(fx, ['sandbox'])] }),
+  },
+  {
+    title: 'escape attempts from an in-memory preopen (same tree and planted symlinks)',
+    wasm: ESCAPE_WASM,
+    names: ESCAPE_NAMES,
+    wasmtime: WASMTIME_ESCAPE_ERRNO,
+    setup: (fx) => ({ dirs: [{ guest: '/sandbox', memory: toMemory(fx.p('sandbox')) }], trees: [hostTree(fx)] }),
+  },
+  {
+    title: 'writes through a read-only host mount',
+    wasm: READONLY_WASM,
+    names: READONLY_NAMES,
+    wasmtime: WASMTIME_RO_ERRNO,
+    setup: (fx) => ({
+      dirs: [
+        { guest: '/ro', host: fx.p('ro'), readOnly: true },
+        { guest: '/rw', host: fx.p('rw') },
+      ],
+      // The read-only tree (contents, names, times), the rw tree (nothing moved or linked into it), the rest.
+      trees: [hostTree(fx)],
+    }),
+  },
+  {
+    title: 'writes through a read-only in-memory mount',
+    wasm: READONLY_WASM,
+    names: READONLY_NAMES,
+    wasmtime: WASMTIME_RO_ERRNO,
+    setup: (fx) => {
+      const ro = toMemory(fx.p('ro'));
+      const rw = toMemory(fx.p('rw'));
+      return {
+        dirs: [
+          { guest: '/ro', memory: ro, readOnly: true },
+          { guest: '/rw', memory: rw },
         ],
-        // The read-only tree (contents, names, times), the rw tree (nothing is moved or linked
-        // into it) and everything else.
-        (fx) => [[fx.root, []]],
-      );
-      errnos.set(name, line === 'trapped' ? TRAP : line.errno!);
-    });
-  }
+        trees: [['memory /ro', () => snapshotMemory(ro)], ['memory /rw', () => snapshotMemory(rw)], hostTree(fx)],
+      };
+    },
+  },
+);
 
-  test('errnos compared with wasmtime 49', (t) => compareWithWasmtime(t, errnos, WASMTIME_RO_ERRNO));
-});
+for (const suite of SUITES) {
+  describe(suite.title, () => {
+    const errnos = new Map<string, number>();
+
+    test('the guest has at least 40 distinct attempts', () => {
+      assert.equal(new Set(suite.names).size, suite.names.length);
+      assert.ok(suite.names.length >= 40, `only ${suite.names.length} attempts`);
+    });
+
+    for (const name of suite.names) {
+      test(name, async () => {
+        const line = await runAttempt(suite.wasm, name, suite.setup);
+        errnos.set(name, line === 'trapped' ? TRAP : line.errno!);
+      });
+    }
+
+    const table = suite.wasmtime;
+    if (table) test('errnos compared with wasmtime 49', (t) => compareWithWasmtime(t, errnos, table));
+  });
+}
 
 /** Worker body: swaps sandbox/swap (dir <-> symlink to ../outside) and sandbox/swapf (file <->
  * symlink to the secret) with atomic renames until told to stop (or a hard bound). */
