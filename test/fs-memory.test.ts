@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Errno } from '../src/wasi/errno.js';
 import { MemoryFs } from '../src/fs/memory.js';
 import { FileType } from '../src/fs/types.js';
+import { resolve, MAX_DEPTH } from '../src/fs/resolve.js';
 import { WardenError } from '../src/errors.js';
 import { conformance } from './fs-suite.js';
 import { CREATE, W, memoryBackend, readAll, throwsErrno } from './fs-helpers.js';
@@ -84,5 +85,21 @@ describe('MemoryFs builder', () => {
     const b = new MemoryFs().root();
     throwsErrno(() => a.renameChild('f', b, 'f'), Errno.XDEV, 'rename');
     throwsErrno(() => a.linkChild('f', b, 'f'), Errno.XDEV, 'link');
+  });
+});
+
+describe('resolver depth cap', () => {
+  it('stops a walk that would hold more than MAX_DEPTH directories open', () => {
+    const m = new MemoryFs();
+    const deep = (n: number) => Array(n).fill('a').join('/');
+    m.mkdirp(deep(MAX_DEPTH + 10));
+    m.symlink(deep(1500), 'l1'); // each link target stays under PATH_MAX
+    m.symlink(deep(MAX_DEPTH - 1500 + 5), `${deep(1500)}/l2`);
+    m.symlink(deep(MAX_DEPTH - 1500 - 10), `${deep(1500)}/l3`);
+    const root = m.root();
+    throwsErrno(() => resolve(root, 'l1/l2/x', { followFinal: true }), Errno.NAMETOOLONG, 'too deep');
+    const r = resolve(root, 'l1/l3/x', { followFinal: true }); // just under the cap
+    assert.equal(r.name, 'x');
+    r.release();
   });
 });
