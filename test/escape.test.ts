@@ -139,6 +139,20 @@ function snapshotMemory(fs: MemoryFs): TreeSnapshot {
   }
 }
 
+/** The host process's open file descriptors, each with what it points at. */
+function openHostFds(): string[] {
+  return readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return `${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`;
+      } catch {
+        return `${fd} (gone)`; // the fd readdir itself used
+      }
+    })
+    .filter((l) => !l.endsWith('(gone)'))
+    .sort();
+}
+
 interface Setup {
   dirs: DirOption[];
   /** Trees that must be identical before and after the attempt: [label, snapshot]. */
@@ -151,6 +165,7 @@ async function runAttempt(wasm: Uint8Array, name: string, setup: (fx: Fixture) =
   const { dirs, trees } = setup(fx);
   const snaps = trees.map(([label, snap]): [string, () => TreeSnapshot, TreeSnapshot] => [label, snap, snap()]);
   const passwdBefore = snapshotTree('/etc/passwd');
+  const hostFds = openHostFds();
   const r = await run(wasm, {
     args: [name],
     env: { OUTSIDE_ABS: fx.p('outside/secret.txt'), OUTSIDE_DIR: fx.p('outside') },
@@ -158,6 +173,7 @@ async function runAttempt(wasm: Uint8Array, name: string, setup: (fx: Fixture) =
   });
   for (const [label, snap, before] of snaps) assert.deepEqual(diffTrees(before, snap()), [], `${name}: ${label} changed`);
   assert.deepEqual(diffTrees(passwdBefore, snapshotTree('/etc/passwd')), [], `${name}: /etc/passwd changed`);
+  assert.deepEqual(openHostFds(), hostFds, `${name}: the run leaked host file descriptors`);
   assertNoSecrets(r, fx, name);
   // A hostile pointer may end the guest with a trap (wasmtime traps; Warden may answer EFAULT):
   // either way nothing was reached and the host is fine.
@@ -183,7 +199,7 @@ const SUITES: { title: string; wasm: Uint8Array; names: string[]; wasmtime?: Rec
 
 /** What wasmtime 49 answers for each attempt (same guests and layout; TRAP: wasmtime traps). */
 const TRAP = -1, EPERM = 63, ELOOP = 32, ENOENT = 44, EBADF = 8, ENOTDIR = 54, EINVAL = 28, ENAMETOOLONG = 37,
-  ENOTSUP = 58, EFAULT = 21, EISDIR = 31;
+  ENOTSUP = 58, EFAULT = 21, EISDIR = 31, EBUSY = 10, EILSEQ = 25;
 const WASMTIME_ESCAPE_ERRNO: Record<string, number> = {
   open_long_climbing_path: ENAMETOOLONG, open_huge_path: ENAMETOOLONG, open_embedded_nul: EINVAL,
   open_nul_truncates_to_parent: EINVAL, open_empty_path: ENOENT, open_proc_self_root_name: ENOENT,
@@ -192,6 +208,9 @@ const WASMTIME_ESCAPE_ERRNO: Record<string, number> = {
   link_old_symlink_follow: EINVAL, rmdir_symlink_to_outside_dir: ENOTDIR, rmdir_preopen_itself: EINVAL,
   unlink_symlink_not_target: 0, fd_close_preopen_then_use: EBADF, file_fd_as_dir: ENOTDIR, fd_never_opened: EBADF,
   fd_guess_above_preopens: EBADF, fd_stdio_as_dir: EBADF, prestat_dir_name_tiny_buffer: ENAMETOOLONG,
+  rename_dot_and_root: EBUSY, symlink_target_embedded_nul: EINVAL, open_overlong_utf8_dotdot: EILSEQ,
+  open_backslash_dotdot: ENOENT, prestat_on_opened_dir: EBADF, fd_renumber_file_over_preopen: ENOTDIR,
+  fd_renumber_to_unopened: EBADF,
   readlink_hostile_buffer: TRAP, prestat_dir_name_hostile_pointer: TRAP, path_open_hostile_pointers: TRAP,
   // every other escape attempt: EPERM
 };

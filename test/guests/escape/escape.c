@@ -471,6 +471,84 @@ static int path_open_hostile_pointers(void) {
   return e1;
 }
 
+/* ---- more tricks ---- */
+static int open_fd_table_full_then_escape(void) {
+  // Fill the fd table (or open 5000 fds), then try to escape: still refused; then free everything.
+  static int32_t fds[5000];
+  int n = 0, full = 0;
+  while (n < 5000) {
+    int e = raw_path_open(SB, 0, P("marker.txt"), L("marker.txt"), 0, R_READ, R_READ, 0, P(&fds[n]));
+    if (e) { full = e; break; }
+    n++;
+  }
+  int e = MUST_NOT_OPEN(SB, 0, "../outside/secret.txt");
+  for (int i = 0; i < n; i++) closefd(fds[i]);
+  note("(opened %d, then errno %d)", n, full);
+  return e;
+}
+static int rename_dot_and_root(void) {
+  int e1 = raw_path_rename(SB, P("."), 1, SB, P("moved"), 5);
+  int e2 = raw_path_rename(SB, P("sub"), 3, SB, P("."), 1);
+  int e3 = raw_path_rename(SB, P("sub"), 3, SB, P(".."), 2);
+  if (e1 == 0 || e2 == 0 || e3 == 0) return escaped("rename of/over the preopen root succeeded (%d,%d,%d)", e1, e2, e3);
+  note("(over .=%d over ..=%d)", e2, e3);
+  return e1;
+}
+static int symlink_to_dot_then_dotdot(void) {
+  int c = gsym(".", SB, "g_self");
+  int e = MUST_NOT_OPEN(SB, 0, "g_self/../outside/secret.txt");
+  note("(create=%d)", c);
+  return e;
+}
+static int symlink_through_symlinked_dir_dotdot(void) {
+  // g_sub -> sub/deeper; "g_sub/../../.." climbs lexically from sub/deeper: one level too many.
+  int c = gsym("sub/deeper", SB, "g_sub");
+  int e = MUST_NOT_OPEN(SB, 0, "g_sub/../../../outside/secret.txt");
+  note("(create=%d)", c);
+  return e;
+}
+static int symlink_target_embedded_nul(void) {
+  // A host that cut the target at NUL would store "../outside/secret.txt".
+  static const char t[] = "../outside/secret.txt\0x";
+  int c = raw_path_symlink(P(t), sizeof t - 1, SB, P("g_nul"), 5);
+  int e = MUST_NOT_OPEN(SB, FOLLOW, "g_nul");
+  if (e == ESCAPED) return ESCAPED;
+  note("(open=%d)", e);
+  return c ? c : e;
+}
+static int open_overlong_utf8_dotdot(void) {
+  // Overlong UTF-8 for "..": must never be decoded into a parent reference.
+  static const char p[] = "\xc0\xae\xc0\xae/outside/secret.txt";
+  return must_not_open(SB, 0, p, sizeof p - 1, 0, R_READ);
+}
+static int open_backslash_dotdot(void) { return MUST_NOT_OPEN(SB, 0, "..\\outside\\secret.txt"); }
+static int prestat_on_opened_dir(void) {
+  // A directory the guest opened is not a preopen: no name to leak.
+  int d = open_dir(SB, "sub");
+  if (d < 0) return escaped("setup: cannot open sub");
+  __wasi_prestat_t ps;
+  int e = __wasi_fd_prestat_get(d, &ps);
+  closefd(d);
+  return e ? e : escaped("fd_prestat_get on an opened subdirectory succeeded (name length %u)", (unsigned)ps.u.dir.pr_name_len);
+}
+static int fd_renumber_file_over_preopen(void) {
+  int32_t f = -1;
+  if (raw_path_open(SB, 0, P("marker.txt"), L("marker.txt"), 0, R_READ, R_READ, 0, P(&f))) return escaped("setup: cannot open marker.txt");
+  int r = __wasi_fd_renumber(f, SB);
+  int e = MUST_NOT_OPEN(SB, 0, "../outside/secret.txt");
+  int e2 = MUST_NOT_OPEN(SB, 0, "sub/file.txt");
+  if (e == ESCAPED || e2 == ESCAPED) return ESCAPED;
+  note("(renumber=%d inside=%d)", r, e2);
+  return e;
+}
+static int fd_renumber_to_unopened(void) {
+  int r = __wasi_fd_renumber(SB, 100000);
+  int e = MUST_NOT_OPEN(100000, 0, "marker.txt");
+  if (e == ESCAPED) return ESCAPED;
+  note("(open=%d)", e);
+  return r ? r : e;
+}
+
 static const attempt_t ATTEMPTS[] = {
 #define A(f) {#f, f}
     A(open_abs_etc_passwd), A(open_abs_host_path), A(open_dotdot), A(open_sub_dotdot_dotdot), A(open_dot_dotdot),
@@ -499,6 +577,9 @@ static const attempt_t ATTEMPTS[] = {
     A(fd_renumber_over_preopen), A(fd_close_preopen_then_use), A(file_fd_as_dir), A(fd_never_opened),
     A(fd_guess_above_preopens), A(fd_stdio_as_dir), A(prestat_dir_name_tiny_buffer),
     A(prestat_dir_name_hostile_pointer), A(path_open_hostile_pointers),
+    A(open_fd_table_full_then_escape), A(rename_dot_and_root), A(symlink_to_dot_then_dotdot),
+    A(symlink_through_symlinked_dir_dotdot), A(symlink_target_embedded_nul), A(open_overlong_utf8_dotdot),
+    A(open_backslash_dotdot), A(prestat_on_opened_dir), A(fd_renumber_file_over_preopen), A(fd_renumber_to_unopened),
 #undef A
 };
 
