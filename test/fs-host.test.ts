@@ -131,6 +131,24 @@ describe('host backend under concurrent changes', () => {
     });
   }
 
+  it('never follows a final file swapped with a symlink to the outside', async () => {
+    const t = tree();
+    fs.writeFileSync(path.join(t.root, 's'), 'INSIDE');
+    fs.symlinkSync(path.join(t.outside, 'secret'), path.join(t.root, 's.link'));
+    const before = t.snap();
+    const root = openHostDir(t.root);
+    const seen = new Set<string>();
+    const rounds = await whileSwapping(t.base, [['root/s', 'root/s.file'], ['root/s.link', 'root/s'], ['root/s', 'root/s.link'], ['root/s.file', 'root/s']], () => {
+      for (let i = 0; i < ITERATIONS; i++) seen.add(attempt(root, 's', 's'));
+    });
+    root.close();
+    assert.ok(rounds > 0);
+    // '' is a file the create attempt made inside while `s` was renamed away.
+    for (const k of seen) assert.match(k, /^(INSIDE|errno \d+|)$/, 'read something outside');
+    assert.equal(t.snap(), before, 'the outside changed');
+    fs.rmSync(t.base, { recursive: true, force: true });
+  });
+
   it('never reaches outside through `..` of a directory moved out mid-walk', async () => {
     const t = tree();
     fs.mkdirSync(path.join(t.root, 'a', 'b'));
