@@ -45,6 +45,10 @@ export function conformance(backend: Backend): void {
       assert.equal(f.pread(b, 1n << 60n), 0);
       assert.equal(f.pread(new Uint8Array(0), 0n), 0);
       throwsErrno(() => f.pread(b, 1n << 63n), Errno.INVAL, 'pread at 2^63');
+      throwsErrno(() => f.pread(b, (1n << 63n) - 1n), Errno.INVAL, 'pread ending past 2^63-1');
+      throwsErrno(() => f.pwrite(b, (1n << 63n) - 1n), Errno.INVAL, 'pwrite ending past 2^63-1');
+      throwsErrno(() => f.setSize((1n << 63n) - 1n), Errno.FBIG, 'setSize 2^63-1');
+      throwsErrno(() => f.setSize(1n << 63n), Errno.INVAL, 'setSize 2^63');
       throwsErrno(() => f.pwrite(b, 1n << 60n), Errno.FBIG, 'pwrite at 2^60');
       throwsErrno(() => f.setSize(1n << 60n), Errno.FBIG, 'setSize 2^60');
       assert.equal(f.pread(b, 1n), 4);

@@ -231,7 +231,7 @@ class HostFileNode extends HostNode implements FileNode {
   }
   pread(buf: Uint8Array, position: bigint): number {
     const fd = this.fd;
-    const pos = readPos(position);
+    const pos = readPos(position, buf.length);
     if (pos === null) return 0; // past anything a file can hold: EOF
     return host('pread', () => fs.readSync(fd, buf, 0, Math.min(buf.length, MAX_IO), pos));
   }

@@ -7,7 +7,7 @@ import { readOnlyDir } from './readonly.js';
 import type { DirNode } from './types.js';
 
 export * from './types.js';
-export { resolve, SYMLINK_BUDGET, ESCAPE_ERRNO, PATH_MAX, type Resolved, type ResolveOptions } from './resolve.js';
+export { resolve, SYMLINK_BUDGET, ESCAPE_ERRNO, PATH_MAX, MAX_DEPTH, type Resolved, type ResolveOptions } from './resolve.js';
 export { openHostDir, HOST_BACKEND } from './host.js';
 export { MemoryFs, type MemoryFsOptions } from './memory.js';
 export { readOnlyDir, readOnlyFile } from './readonly.js';

@@ -397,7 +397,7 @@ class MemFileNode implements FileNode {
   }
   pread(buf: Uint8Array, position: bigint): number {
     const f = this.file(false);
-    const pos = readPos(position);
+    const pos = readPos(position, buf.length);
     if (pos === null || pos >= f.len) return 0;
     const n = Math.min(buf.length, f.len - pos);
     buf.set(f.data.subarray(pos, pos + n));
