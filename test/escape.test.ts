@@ -338,6 +338,7 @@ test('a directory swapped for a symlink to outside while the guest opens through
   const fx = makeFixture();
   mkdirSync(fx.p('sandbox/swap'));
   writeFileSync(fx.p('sandbox/swap/secret.txt'), 'inside-swap');
+  writeFileSync(fx.p('sandbox/swap/r.txt'), 'inside-swap');
   writeFileSync(fx.p('sandbox/swapf'), 'inside-swap');
   symlinkSync('../outside', fx.p('sandbox/swap_l'));
   symlinkSync('../outside/secret.txt', fx.p('sandbox/swapf_l'));
@@ -364,7 +365,7 @@ test('a directory swapped for a symlink to outside while the guest opens through
   assertNoSecrets(r, fx, 'race');
   assert.deepEqual(diffTrees(before, snapshotTree(fx.root, { exclude: ['sandbox'] })), [], 'host tree outside the sandbox changed');
   const lines = parseLines(r.stdout);
-  assert.equal(lines.length, 5, `${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
+  assert.equal(lines.length, 11, `${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
   for (const l of lines) assert.ok(l.refused, l.text);
   assert.equal(r.exitCode, 0, r.stderr.toString());
   assert.ok(swaps > 0, 'the swapper never ran');

@@ -1,7 +1,8 @@
 // cflags: -Wl,--strip-all
 // Adversarial guest for the concurrency test: while the host keeps swapping sandbox/swap between a
 // real directory and a symlink to the outside directory (and sandbox/swapf between a file and a
-// symlink to the outside secret), open through them over and over; it must never reach outside.
+// symlink to the outside secret), open, create, set times, rename and link through them over and
+// over; it must never reach outside.
 // Usage: race.wasm ITERATIONS. Prints one "NAME: refused errno=0 ..." or "NAME: ESCAPED ..." line per kind.
 // race.wasm held: holds an fd on sandbox/held, creates held_ready, waits until the host has moved
 // held out of the sandbox (to R/elsewhere/held), then tries to climb out through the held fd.
@@ -49,22 +50,76 @@ static int held_attempts(int sb) {
   return escapes ? 1 : 0;
 }
 
+enum op { OPEN, MKDIR_RMDIR, SYMLINK_UNLINK, SET_TIMES_FOLLOW, RENAME_PAIR, LINK_PAIR };
+
 typedef struct {
   const char *name;
+  enum op op;
   const char *path;
   int lookup;
   int oflags;
+  const char *path2;
   int inside, refused, first_errno;
   char escaped_note[300];
 } race_t;
 
+/* Opens read what "swap/secret.txt" holds inside ("inside-swap"); writes must land inside too
+ * (the host checks the outside tree, whose mtimes reveal even a create+remove). */
 static race_t RACES[] = {
-    {"race_open_through_swapped_dir", "swap/secret.txt", 0, 0},
-    {"race_open_through_swapped_dir_follow", "swap/secret.txt", FOLLOW, 0},
-    {"race_open_swapped_final_follow", "swapf", FOLLOW, 0},
-    {"race_create_through_swapped_dir", "swap/created.txt", 0, __WASI_OFLAGS_CREAT},
-    {"race_climb_through_swapped_dir", "swap/../swap/secret.txt", FOLLOW, 0},
+    {"race_open_through_swapped_dir", OPEN, "swap/secret.txt", 0, 0},
+    {"race_open_through_swapped_dir_follow", OPEN, "swap/secret.txt", FOLLOW, 0},
+    {"race_open_swapped_final_follow", OPEN, "swapf", FOLLOW, 0},
+    {"race_create_through_swapped_dir", OPEN, "swap/created.txt", 0, __WASI_OFLAGS_CREAT},
+    {"race_climb_through_swapped_dir", OPEN, "swap/../swap/secret.txt", FOLLOW, 0},
+    {"race_mkdir_through_swapped_dir", MKDIR_RMDIR, "swap/newdir"},
+    {"race_symlink_through_swapped_dir", SYMLINK_UNLINK, "swap/newlink"},
+    {"race_set_times_through_swapped_dir", SET_TIMES_FOLLOW, "swap/secret.txt"},
+    {"race_set_times_swapped_final_follow", SET_TIMES_FOLLOW, "swapf"},
+    {"race_rename_within_swapped_dir", RENAME_PAIR, "swap/r.txt", 0, 0, "swap/r2.txt"},
+    {"race_link_within_swapped_dir", LINK_PAIR, "swap/r.txt", 0, 0, "swap/hl.txt"},
 };
+
+/** One race step; returns errno, or 0 after checking that what it reached was inside. */
+static int race_step(int sb, race_t *r, long i) {
+  int e;
+  switch (r->op) {
+  case OPEN: {
+    int32_t fd = -1;
+    e = raw_path_open(sb, r->lookup, P(r->path), L(r->path), r->oflags, R_READ | R_WRITE, R_READ | R_WRITE, 0, P(&fd));
+    if (e) return e;
+    char buf[128];
+    read_all(fd, buf, sizeof buf);
+    closefd(fd);
+    // Inside files hold "inside-swap" (or are the empty file this guest created inside).
+    if (strstr(buf, "SECRET") || (buf[0] && strncmp(buf, "inside-swap", 11) != 0)) {
+      if (!r->escaped_note[0]) snprintf(r->escaped_note, sizeof r->escaped_note, "iteration %ld read \"%.100s\"", i, buf);
+      return ESCAPED;
+    }
+    if (r->oflags & __WASI_OFLAGS_CREAT) (void)raw_path_unlink_file(sb, P(r->path), L(r->path));
+    return 0;
+  }
+  case MKDIR_RMDIR:
+    // The undo step runs even after a failure, so a leftover from a swap mid-pair is cleaned up.
+    e = raw_path_create_directory(sb, P(r->path), L(r->path));
+    (void)raw_path_remove_directory(sb, P(r->path), L(r->path));
+    return e;
+  case SYMLINK_UNLINK:
+    e = raw_path_symlink(P("x"), 1, sb, P(r->path), L(r->path));
+    (void)raw_path_unlink_file(sb, P(r->path), L(r->path));
+    return e;
+  case SET_TIMES_FOLLOW:
+    return raw_path_filestat_set_times(sb, FOLLOW, P(r->path), L(r->path), 0, 0, __WASI_FSTFLAGS_MTIM_NOW);
+  case RENAME_PAIR:
+    e = raw_path_rename(sb, P(r->path), L(r->path), sb, P(r->path2), L(r->path2));
+    (void)raw_path_rename(sb, P(r->path2), L(r->path2), sb, P(r->path), L(r->path));
+    return e;
+  case LINK_PAIR:
+    e = raw_path_link(sb, 0, P(r->path), L(r->path), sb, P(r->path2), L(r->path2));
+    (void)raw_path_unlink_file(sb, P(r->path2), L(r->path2));
+    return e;
+  }
+  return 0;
+}
 
 int main(int argc, char **argv) {
   int sb = find_preopen("/sandbox");
@@ -78,24 +133,15 @@ int main(int argc, char **argv) {
   for (long i = 0; i < iterations; i++) {
     for (unsigned k = 0; k < sizeof RACES / sizeof RACES[0]; k++) {
       race_t *r = &RACES[k];
-      int32_t fd = -1;
-      int e = raw_path_open(sb, r->lookup, P(r->path), L(r->path), r->oflags, R_READ | R_WRITE, R_READ | R_WRITE, 0, P(&fd));
-      if (e) {
+      int e = race_step(sb, r, i);
+      if (e == ESCAPED) {
+        escapes++;
+      } else if (e) {
         r->refused++;
         if (!r->first_errno) r->first_errno = e;
-        continue;
-      }
-      char buf[128];
-      read_all(fd, buf, sizeof buf);
-      closefd(fd);
-      // Inside files hold "inside-swap" (or are the empty file this guest created inside).
-      if (strstr(buf, "SECRET") || (buf[0] && strncmp(buf, "inside-swap", 11) != 0)) {
-        if (!r->escaped_note[0]) snprintf(r->escaped_note, sizeof r->escaped_note, "iteration %ld read \"%.100s\"", i, buf);
-        escapes++;
       } else {
         r->inside++;
       }
-      if (r->oflags & __WASI_OFLAGS_CREAT) (void)raw_path_unlink_file(sb, P(r->path), L(r->path));
     }
   }
   for (unsigned k = 0; k < sizeof RACES / sizeof RACES[0]; k++) {
