@@ -58,6 +58,16 @@ describe('run: traps', () => {
     assert.deepEqual(r.error!.details, { trap: 'unreachable', funcIndex: 2, funcName: 'boom', offset });
   });
 
+  it('escapes control characters in module-controlled names', async () => {
+    const bytes = await wat(TRAP.replace(/\$boom/g, '$zzzzzz'));
+    const at = Buffer.from(bytes).lastIndexOf('zzzzzz');
+    bytes.set(Buffer.from('\n\x1b[31m'), at);
+    const r = await run(bytes);
+    assert.match(r.error!.message, /^trap: unreachable in func 2 <\\x0a\\x1b\[31m> at offset 0x[0-9a-f]+$/);
+    const lib = await run(await wat('(module (func (export "evil\\0aname\\e2\\80\\ae")))'));
+    assert.match(lib.error!.message, /exports: evil\\x0aname\\u\{202e\}$/);
+  });
+
   it('uses wasmtime wording for divide by zero and out-of-bounds memory', async () => {
     const m = await compile(await wat(LIBRARY));
     const div = await m.run({ invoke: 'div', invokeArgs: [1, 0] });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { WardenError } from '../errors.js';
 import { writeAllSync } from '../sandbox/run.js';
+import { printable } from '../sandbox/text.js';
 import { formatFlags, parseFlags, UsageError, type FlagDef } from './flags.js';
 import { EXIT_BY_KIND, EXIT_INTERNAL, EXIT_USAGE, RUN_FLAGS, RUN_SUMMARY, RUN_USAGE, runCommand, type RunState } from './run-command.js';
 
@@ -69,6 +70,8 @@ function commandHelp(c: Command<unknown>): string {
 
 const out = (text: string): void => writeAllSync(1, Buffer.from(text));
 const err = (text: string): void => writeAllSync(2, Buffer.from(text));
+/** One `error: ...` line on stderr, whatever the message holds. */
+const errorLine = (message: string): void => err(`error: ${printable(message)}\n`);
 
 async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -115,14 +118,14 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if (e instanceof UsageError) {
-      err(`error: ${e.message}\n`);
+      errorLine(e.message);
       process.exitCode = EXIT_USAGE;
     } else if (e instanceof WardenError && e.kind !== 'internal') {
-      err(`error: ${e.message}\n`);
+      errorLine(e.message);
       process.exitCode = EXIT_BY_KIND[e.kind] ?? EXIT_INTERNAL;
     } else {
       const message = e instanceof Error ? e.message : String(e);
-      err(`error: ${message.replace(/^internal error: /, 'internal error: ')} (this is a bug in Warden)\n`);
+      errorLine(`${message.startsWith('internal error: ') ? message : `internal error: ${message}`} (this is a bug in Warden)`);
       process.exitCode = EXIT_INTERNAL;
     }
   },

@@ -5,6 +5,7 @@ import { WardenError, type ErrorKind } from '../errors.js';
 import { run } from '../sandbox/api.js';
 import { EXIT_TRAP, type DirOption, type RunOptions, type RunResult } from '../sandbox/options.js';
 import { writeAllSync } from '../sandbox/run.js';
+import { printable } from '../sandbox/text.js';
 import { UsageError, type FlagDef } from './flags.js';
 
 export interface RunState {
@@ -165,7 +166,7 @@ export async function runCommand(state: RunState, positional: readonly string[])
       const text = result.returnValues.map((v) => `${String(v)}\n`).join('');
       writeAllSync(1, Buffer.from(text));
     }
-    if (result.error) writeAllSync(2, Buffer.from(`error: ${result.error.message}\n`));
+    if (result.error) writeAllSync(2, Buffer.from(`error: ${printable(result.error.message)}\n`));
   }
   if (result.error) return EXIT_BY_KIND[result.error.kind] ?? EXIT_INTERNAL;
   return result.exitCode & 0xff;

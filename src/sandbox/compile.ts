@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { readFunctionNames } from '../binary/names.js';
+import { printable } from './text.js';
 import { readSignatures, type ModuleSignatures } from './signatures.js';
 import type { RunOptions, RunResult } from './options.js';
 import { runCompiled } from './run.js';
@@ -54,14 +55,14 @@ export function clearCompileCache(): void {
 }
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
-const printable = (b: Uint8Array): string =>
+const asciiOf = (b: Uint8Array): string =>
   Array.from(b, (x) => (x >= 0x20 && x < 0x7f ? String.fromCharCode(x) : '.')).join('');
 
 /** Checks the 8-byte preamble ourselves, for clearer messages than V8's. */
 function checkPreamble(bytes: Uint8Array): void {
   const magic = bytes.subarray(0, 4);
   if (bytes.length < 4 || hex(magic) !== '00 61 73 6d') {
-    const found = bytes.length === 0 ? 'an empty file' : `${hex(magic)} "${printable(magic)}"`;
+    const found = bytes.length === 0 ? 'an empty file' : `${hex(magic)} "${asciiOf(magic)}"`;
     throw new WardenError('invalid-module', `not a WebAssembly module (expected \\0asm magic, found ${found})`, {
       offset: 0,
     });
@@ -86,7 +87,7 @@ function checkPreamble(bytes: Uint8Array): void {
 
 /** V8's "...message @+123" -> "message at offset 0x7b". */
 function invalidFromV8(err: Error): WardenError {
-  const text = err.message.replace(/^WebAssembly\.\w+\(\): /, '');
+  const text = printable(err.message.replace(/^WebAssembly\.\w+\(\): /, ''));
   const m = /^(.*?)\s*@\+(\d+)$/s.exec(text);
   if (!m) return new WardenError('invalid-module', `invalid module: ${text}`);
   const offset = Number(m[2]);

@@ -1,6 +1,7 @@
 // Link check before instantiation: every import the module asks for must be one we provide, of
 // the right kind and (for WASI preview1) the right signature; otherwise one 'link' error lists them all.
 import { WardenError } from '../errors.js';
+import { printable } from './text.js';
 import { formatSig, type FuncSig, type ModuleSignatures, type ValType } from './signatures.js';
 
 export const WASI_P1 = 'wasi_snapshot_preview1';
@@ -88,16 +89,17 @@ export function checkImports(
     if (reason) problems.push({ module: imp.module, name: imp.name, kind: imp.kind, reason });
   }
   if (problems.length === 0) return undefined;
-  const list = problems.map((p) => `${p.module}.${p.name} (${p.kind})`);
+  const q = (p: ImportProblem): string => `${printable(p.module)}.${printable(p.name)}`;
+  const list = problems.map((p) => `${q(p)} (${p.kind})`);
   const notes: string[] = [];
   const hinted = new Set<string>();
   for (const p of problems) {
     const hint = MODULE_HINTS.find(([re]) => re.test(p.module));
     if (hint && !hinted.has(p.module)) {
       hinted.add(p.module);
-      notes.push(hint[1](`${p.module}.${p.name}`));
+      notes.push(hint[1](q(p)));
     } else if (!hint && p.reason !== 'not provided') {
-      notes.push(`${p.module}.${p.name}: ${p.reason}`);
+      notes.push(`${q(p)}: ${p.reason}`);
     }
   }
   const head = `${problems.length} unsatisfied import${problems.length === 1 ? '' : 's'}: ${list.join(', ')}`;
@@ -111,9 +113,9 @@ export function linkErrorFromV8(err: WebAssembly.LinkError): WardenError {
     /Import #\d+ module="([^"]*)" \w+="([^"]*)" error: (.*)$/.exec(err.message) ??
     /Import #\d+ "([^"]*)" "([^"]*)": (.*)$/.exec(err.message);
   if (m) {
-    return new WardenError('link', `import ${m[1]}.${m[2]}: ${m[3]}`, {
+    return new WardenError('link', `import ${printable(m[1]!)}.${printable(m[2]!)}: ${printable(m[3]!)}`, {
       imports: [{ module: m[1], name: m[2], reason: m[3] }],
     });
   }
-  return new WardenError('link', err.message.replace(/^WebAssembly\.\w+\(\): /, ''));
+  return new WardenError('link', printable(err.message.replace(/^WebAssembly\.\w+\(\): /, '')));
 }

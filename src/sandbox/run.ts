@@ -11,6 +11,7 @@ import type { CompiledModule } from './compile.js';
 import { checkImports, linkErrorFromV8 } from './link.js';
 import { checkOptions, EXIT_FAILURE, EXIT_TRAP, type DirOption, type OutputOption, type RunOptions, type RunResult } from './options.js';
 import type { FuncSig } from './signatures.js';
+import { printable } from './text.js';
 import { guestFault } from './traps.js';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -132,11 +133,11 @@ function invokeArgs(name: string, sig: FuncSig | undefined, raw: readonly (numbe
 
 function noEntry(cm: CompiledModule, invoke: string | undefined): WardenError {
   const fns = cm.functionExports;
-  const list = fns.length ? `: ${fns.join(', ')}` : ', but it exports no functions';
+  const list = fns.length ? `: ${fns.map(printable).join(', ')}` : ', but it exports no functions';
   const message =
     invoke === undefined
       ? `module has no _start export (a WASI command); use --invoke NAME to call one of its exports${list}`
-      : `module has no exported function "${invoke}"; its exported functions${fns.length ? list : ': none'}`;
+      : `module has no exported function "${printable(invoke)}"; its exported functions${fns.length ? list : ': none'}`;
   return new WardenError('no-entry', message, { invoke, exports: fns });
 }
 
@@ -167,7 +168,7 @@ function guardImports(
   provided: WebAssembly.Imports,
   state: { ended?: ProcExit | RunAbort },
 ): WebAssembly.Imports | undefined {
-  const out: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  const out: Record<string, Record<string, WebAssembly.ImportValue>> = Object.create(null);
   for (const imp of wanted) {
     const ns = Object.hasOwn(provided, imp.module) ? (provided[imp.module] as Record<string, WebAssembly.ImportValue>) : undefined;
     const value = ns && Object.hasOwn(ns, imp.name) ? ns[imp.name] : undefined;
@@ -185,7 +186,7 @@ function guardImports(
         }
       };
     }
-    (out[imp.module] ??= {})[imp.name] = wrapped;
+    (out[imp.module] ??= Object.create(null))[imp.name] = wrapped;
   }
   return out;
 }

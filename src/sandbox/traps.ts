@@ -1,6 +1,7 @@
 // Turns what V8 throws out of a running guest (traps, stack overflow) into typed WardenErrors
 // named like wasmtime's traps, with the function index, name and byte offset from V8's stack.
 import { WardenError } from '../errors.js';
+import { printable } from './text.js';
 
 /** V8 trap message -> [short code, wasmtime-style text]. */
 const TRAPS: readonly (readonly [RegExp, string, string])[] = [
@@ -37,7 +38,7 @@ export function topWasmFrame(stack: unknown): WasmFrame | undefined {
 function where(frame: WasmFrame | undefined, names: ReadonlyMap<number, string>): string {
   if (!frame) return '';
   const name = names.get(frame.funcIndex);
-  return ` in func ${frame.funcIndex}${name !== undefined ? ` <${name}>` : ''} at offset 0x${frame.offset.toString(16)}`;
+  return ` in func ${frame.funcIndex}${name !== undefined ? ` <${printable(name)}>` : ''} at offset 0x${frame.offset.toString(16)}`;
 }
 
 /**
