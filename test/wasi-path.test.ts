@@ -134,6 +134,9 @@ const CASES: Case[] = [
   one('path_remove_directory', 'dlink', Errno.NOTDIR),
   one('path_remove_directory', 'nonexist', Errno.NOENT),
   one('path_remove_directory', 'e', 0),
+  one('path_remove_directory', 'e/', Errno.INVAL),
+  one('path_remove_directory', 'dlink/', Errno.INVAL),
+  one('path_remove_directory', 'f.txt/', Errno.NOTDIR),
 
   two('path_rename', 'f.txt', 'e', Errno.ISDIR),
   two('path_rename', 'e', 'f.txt', Errno.NOTDIR),
@@ -312,7 +315,7 @@ describe('files', () => {
     assert.equal(g.call('fd_fdstat_set_flags', 3, 1), Errno.BADF);
   });
 
-  it('directory fds: seek/read/write/sync are EBADF, set_times works', () => {
+  it('directory fds: seek/read/write/sync are EBADF; set_times works, except on a preopen (wasmtime)', () => {
     const { g } = mem();
     const p = g.alloc(64);
     assert.equal(g.call('fd_seek', 3, 0n, 1, p), Errno.BADF);
@@ -324,8 +327,10 @@ describe('files', () => {
     assert.equal(g.call('fd_advise', 3, 0n, 0n, 0), Errno.BADF);
     assert.equal(g.call('fd_allocate', 3, 0n, 1n), Errno.BADF);
     assert.equal(g.call('fd_filestat_set_size', 3, 0n), Errno.BADF);
-    assert.equal(g.call('fd_filestat_set_times', 3, 0n, 7_000_000_000n, 4), 0);
-    assert.equal(g.call('fd_filestat_get', 3, p), 0);
+    assert.equal(g.call('fd_filestat_set_times', 3, 0n, 7_000_000_000n, 4), Errno.BADF);
+    const [, d] = g.open(3, 'd', { rights: RO });
+    assert.equal(g.call('fd_filestat_set_times', d, 0n, 7_000_000_000n, 4), 0);
+    assert.equal(g.call('fd_filestat_get', d, p), 0);
     assert.deepEqual([g.u8[p + 16], g.u64(p + 48)], [FileType.DIRECTORY, 7_000_000_000n]);
     assert.equal(g.call('fd_fdstat_set_rights', 3, 0n, 0n), Errno.NOTSUP);
   });
@@ -473,6 +478,19 @@ describe('preopens and fd lifetimes', () => {
     assert.equal(g.call('path_rename', 3, p, l, 4, p, l), Errno.XDEV);
     assert.equal(g.call('path_link', 3, 0, p, l, 4, p, l), Errno.XDEV);
     assert.equal(g.call('path_rename', 3, p, l, 3, ...g.put('moved')), 0);
+  });
+
+  it('new fds take the highest freed number, else the next never used (as wasmtime 49)', () => {
+    const { g } = mem();
+    const o = () => g.open(3, 'f.txt', { rights: RO })[1];
+    assert.deepEqual([o(), o(), o()], [4, 5, 6]);
+    g.call('fd_close', 4);
+    assert.equal(o(), 4);
+    g.call('fd_close', 5);
+    g.call('fd_close', 6);
+    assert.equal(o(), 6);
+    g.call('fd_close', 0);
+    assert.deepEqual([o(), o(), o()], [5, 0, 7]);
   });
 
   it('too many open files is EMFILE, and closing frees numbers (lowest first)', () => {

@@ -1,4 +1,4 @@
-// The fd table of one WASI context: numbers to open fds, lowest free number first (as wasmtime).
+// The fd table of one WASI context: numbers to open fds, allocated as wasmtime 49 does.
 import { Errno, WasiError } from './errno.js';
 import type { Fd } from './fds.js';
 
@@ -6,8 +6,15 @@ const EBADF = new WasiError(Errno.BADF);
 /** Most fds one guest may hold open at once (EMFILE past it). */
 export const MAX_FDS = 4096;
 
+/**
+ * wasmtime 49 (checked with a C guest): a new fd takes the highest number freed by fd_close or
+ * fd_renumber, else one past the highest number ever handed out. (After closing 4, 5, 6 the next
+ * open gets 6; after closing 0 and 5 it gets 5, then 0.)
+ */
 export class FdTable {
   private readonly slots: (Fd | undefined)[] = [];
+  private readonly free: number[] = [];
+  private next = 0;
   private count = 0;
 
   /** The fd numbered `fd` (a guest u32), or EBADF. */
@@ -27,8 +34,16 @@ export class FdTable {
       f.close();
       throw new WasiError(Errno.MFILE, 'too many open files');
     }
-    let i = 0;
-    while (this.slots[i] !== undefined) i++;
+    let i: number;
+    if (this.free.length > 0) {
+      let k = 0;
+      for (let j = 1; j < this.free.length; j++) if (this.free[j]! > this.free[k]!) k = j;
+      i = this.free[k]!;
+      this.free[k] = this.free[this.free.length - 1]!;
+      this.free.pop();
+    } else {
+      i = this.next++;
+    }
     this.slots[i] = f;
     this.count++;
     return i;
@@ -39,7 +54,7 @@ export class FdTable {
     const f = this.get(fd);
     this.slots[fd] = undefined;
     this.count--;
-    while (this.slots.length > 0 && this.slots[this.slots.length - 1] === undefined) this.slots.length--;
+    this.free.push(fd);
     f.close();
   }
 
@@ -51,6 +66,7 @@ export class FdTable {
     this.slots[to] = f;
     this.slots[from] = undefined;
     this.count--;
+    this.free.push(from);
     g.close();
   }
 
@@ -64,6 +80,7 @@ export class FdTable {
       }
     }
     this.slots.length = 0;
+    this.free.length = 0;
     this.count = 0;
   }
 }

@@ -127,6 +127,10 @@ export class StdinFd extends Fd {
       }
     }
   }
+  /** wasmtime: fd_pwrite on stdin is EBADF (not writable) before ESPIPE. */
+  override pwrite(): number {
+    throw EBADF;
+  }
   override pollBytes(): bigint {
     if (this.src.kind === 'bytes') return BigInt(this.src.data.length - this.pos);
     return this.src.kind === 'none' ? 0n : 1n;
@@ -146,6 +150,10 @@ export class OutputFd extends Fd {
   }
   rights(): readonly [bigint, bigint] {
     return REPORTED_RIGHTS.output;
+  }
+  /** wasmtime: fd_pread on stdout/stderr is EBADF (not readable) before ESPIPE. */
+  override pread(): number {
+    throw EBADF;
   }
   override write(src: Uint8Array): number {
     const room = this.cap - this.written;
@@ -338,6 +346,10 @@ export class DirFd extends Fd {
   override dirNode(): DirNode {
     return this.dir;
   }
+  /** wasmtime: a poll_oneoff subscription on a directory fails the call with EBADF. */
+  override pollBytes(): bigint {
+    throw EBADF;
+  }
   override close(): void {
     this.listing = undefined;
     if (!this.closed) {
@@ -359,5 +371,9 @@ export class PreopenFd extends DirFd {
   }
   override preopenName(): Uint8Array {
     return this.name;
+  }
+  /** wasmtime 49: fd_filestat_set_times on a preopen is EBADF (on a directory opened by path_open it works). */
+  override setTimes(): void {
+    throw EBADF;
   }
 }

@@ -43,13 +43,15 @@ export class GuestMemory {
   check(ptr: number, len: number): void {
     // The import glue gives i32 as signed: normalise. A computed len (count * size) may exceed
     // 2^32 and is kept as is; the sum cannot lose precision in a double.
-    if ((ptr >>> 0) + (len < 0 ? len >>> 0 : len) > this.u8.length) throw EFAULT;
+    // A zero-length region is never touched, so any pointer is accepted (as wasmtime).
+    if (len !== 0 && (ptr >>> 0) + (len < 0 ? len >>> 0 : len) > this.u8.length) throw EFAULT;
   }
 
   /** A view (no copy) of guest bytes [ptr, ptr+len), bounds-checked. */
   bytes(ptr: number, len: number): Uint8Array {
     ptr >>>= 0;
     if (len < 0) len >>>= 0;
+    if (len === 0) return this.u8.subarray(0, 0);
     if (ptr + len > this.u8.length) throw EFAULT;
     return this.u8.subarray(ptr, ptr + len);
   }
@@ -126,7 +128,7 @@ export class GuestMemory {
       const p = ptr + i * 8;
       const buf = dv.getUint32(p, true);
       const len = dv.getUint32(p + 4, true);
-      if (buf + len > size) throw EFAULT;
+      if (len !== 0 && buf + len > size) throw EFAULT;
       total += len;
     }
     return total;

@@ -12,7 +12,8 @@ import {
 import { DirFd, DirHandle, FileFd, type Fd } from './fds.js';
 import type { FdTable } from './fd-table.js';
 import type { GuestMemory } from './memory.js';
-import { ProcExit } from './options.js';
+import { ProcExit, RunAbort } from './options.js';
+import { WardenError } from '../errors.js';
 
 /** What the handlers work on: the state of one WASI context. */
 export interface WasiState {
@@ -103,17 +104,24 @@ function lstatOrUndefined(dir: DirNode, name: string): Stat | undefined {
   }
 }
 
-/** Iterates the iovecs (already checked) calling io(view) until a short transfer; returns the total. */
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Iterates the iovecs (already checked) calling io(view) until a short transfer; returns the total.
+ * io is called even for empty iovecs (and once for none) so that a wrong-direction or unseekable
+ * fd fails as in wasmtime (e.g. fd_pwrite of 0 bytes on stdin: EBADF).
+ */
 function transfer(mem: GuestMemory, iovs: number, count: number, io: (view: Uint8Array, done: number) => number): number {
   const dv = mem.dv;
   const u8 = mem.u8;
+  count >>>= 0;
+  if (count === 0) return io(EMPTY, 0);
   let total = 0;
   for (let i = 0; i < count; i++) {
     const p = (iovs >>> 0) + i * 8;
     const buf = dv.getUint32(p, true);
     const len = dv.getUint32(p + 4, true);
-    if (len === 0) continue;
-    const n = io(u8.subarray(buf, buf + len), total);
+    const n = io(len === 0 ? EMPTY : u8.subarray(buf, buf + len), total);
     total += n;
     if (n < len) break;
   }
@@ -235,8 +243,8 @@ function pathOpen(
  * subscription (48 bytes): userdata u64 @0, tag u8 @8, clock {id u32 @16, timeout u64 @24,
  * precision u64 @32, flags u16 @40} | fd_readwrite {fd u32 @16}.
  * event (32 bytes): userdata u64 @0, error u16 @8, type u8 @10, nbytes u64 @16, flags u16 @24.
- * wasmtime: nsubscriptions 0: EINVAL; unknown tag or clock id, or a CPU-time clock: EINVAL;
- * a subscription on a closed fd: EBADF for the whole call. All our fds are always ready, so fd
+ * wasmtime: nsubscriptions 0: EINVAL; unknown tag, clock id or subclockflags bit, or a CPU-time
+ * clock: EINVAL; a subscription on a closed fd or a directory: EBADF for the whole call. All our fds are always ready, so fd
  * events are returned at once; otherwise the thread sleeps until the earliest clock deadline,
  * and every clock due by then is reported.
  */
@@ -261,6 +269,7 @@ function pollOneoff(s: WasiState, inPtr: number, outPtr: number, nsubs: number, 
       const timeout = dv.getBigUint64(p + 24, true);
       const flags = dv.getUint16(p + 40, true);
       if (id !== ClockId.REALTIME && id !== ClockId.MONOTONIC) throw EINVAL;
+      if (flags & ~SubClockFlags.ABSTIME) throw EINVAL;
       let deadline: bigint;
       if (flags & SubClockFlags.ABSTIME) {
         deadline = id === ClockId.MONOTONIC ? timeout : now + (timeout - clockNow(ClockId.REALTIME));
@@ -314,15 +323,18 @@ function pollOneoff(s: WasiState, inPtr: number, outPtr: number, nsubs: number, 
  * dirent (24 bytes + name): d_next u64 @0, d_ino u64 @8, d_namlen u32 @16, d_type u8 @20.
  * wasmtime: "." and ".." come first (with the directory's inode); d_next = index + 1; a cookie
  * past the end gives 0 bytes; when the buffer is full the last entry is truncated and bufused ==
- * buf_len (the guest then retries with a bigger buffer). Files and stdio: EBADF.
+ * buf_len (the guest then retries with a bigger buffer). Files and stdio: EBADF. Only the bytes
+ * actually written are bounds-checked (wasmtime: buf_len 0xffffffff with a short listing is ok).
  */
 function fdReaddir(s: WasiState, fd: number, buf: number, bufLen: number, cookie: bigint, usedPtr: number): number {
   const f = s.fds.get(fd);
   const mem = s.mem;
-  const out = mem.bytes(buf, bufLen);
   mem.check(usedPtr, 4);
   const { entries, start } = f.readdirFrom(BigInt.asUintN(64, cookie));
-  const cap = out.length;
+  let need = 0;
+  for (let i = start; i < entries.length && need < bufLen >>> 0; i++) need += SIZE.dirent + Buffer.byteLength(entries[i]!.name);
+  const cap = Math.min(bufLen >>> 0, need);
+  const out = mem.bytes(buf, cap);
   let used = 0;
   const header = new Uint8Array(SIZE.dirent);
   const hv = new DataView(header.buffer);
@@ -617,11 +629,12 @@ export const FUNCTIONS: readonly FunctionDef[] = [
         return OK;
       });
     }),
-  // path_remove_directory(fd, path): "." (also "d/.."): EINVAL; a file or symlink: ENOTDIR;
-  // not empty: ENOTEMPTY (wasmtime).
+  // path_remove_directory(fd, path): "." (also "d/..") and "dir/": EINVAL; a file or symlink:
+  // ENOTDIR; not empty: ENOTEMPTY (wasmtime).
   def('path_remove_directory', [FD, PATH], [], (s, fd, p, l) =>
     withPath(s, fd, p, l, false, (r) => {
       if (r.name === '.') throw EINVAL;
+      if (r.trailingSlash) fail(r.dir.lstatChild(r.name).filetype === FileType.DIRECTORY ? Errno.INVAL : Errno.NOTDIR);
       r.dir.rmdirChild(r.name);
       return OK;
     })),
@@ -662,8 +675,13 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   def('poll_oneoff', [P('in', 'ptr'), P('out', 'ptr'), P('nsubscriptions', 'u32'), P('nevents_out', 'ptr')], [['nevents', 'u32', 3]],
     pollOneoff),
   // proc_exit(rval): ends the guest (never the host) by throwing ProcExit through its frames.
+  // wasmtime 49 traps on a status of 126 or more ("exit with invalid exit status outside of [0..126)").
   def('proc_exit', [P('rval', 'exitcode')], [], (_s, code) => {
-    throw new ProcExit(code >>> 0);
+    const c = code >>> 0;
+    if (c >= 126) {
+      throw new RunAbort(new WardenError('trap', `exit with invalid exit status ${c} outside of [0..126)`, { exitCode: c }));
+    }
+    throw new ProcExit(c);
   }),
   // proc_raise(sig): wasmtime 49: ENOTSUP.
   def('proc_raise', [P('sig', 'signal')], [], () => Errno.NOTSUP),
