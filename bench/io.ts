@@ -12,6 +12,10 @@ import { benchRoot, guestPath, WORKLOADS, type Size, type Workload } from './wor
 export const BASELINE = 'node:wasi';
 export const GOAL_IO_RATIO = 0.6;
 export const GOAL_FRESH_VS_BARE = 0.3;
+/** Repetitions stop early (but never below MIN_REPS) once a workload has used its time budget,
+ *  so the whole bench stays within a few minutes on a loaded machine. */
+export const MIN_REPS = 3;
+const budgetMs = (size: Size): number => (size === 'full' ? 18_000 : 4_000);
 /** A contender whose warm-up run takes longer than this is skipped for that workload. */
 export const WARMUP_LIMIT_MS = 5_000;
 
@@ -33,7 +37,7 @@ export interface IoBenchOptions {
   size: Size;
   /** Workload names to run (default: all). */
   only?: readonly string[];
-  /** Overrides each workload's repetition count. */
+  /** Overrides each workload's repetition count (and its time budget). */
   reps?: number;
   /** The contenders, the baseline (node:wasi) among them. */
   contenders: readonly Contender[];
@@ -73,6 +77,7 @@ async function runWorkload(w: Workload, opts: IoBenchOptions): Promise<WorkloadR
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const skipped = new Map<string, string>();
   const outputs = new Map<string, string>();
+  let done = 0;
   try {
     for (const c of [...contenders]) {
       // Warm-up (untimed): JIT the runtime's own code paths and fault in caches. A contender
@@ -88,7 +93,9 @@ async function runWorkload(w: Workload, opts: IoBenchOptions): Promise<WorkloadR
         opts.log(`  ${w.name}: ${c.name} skipped: ${e.message}`);
       }
     }
-    for (let r = 0; r < reps; r++) {
+    const t0 = Date.now();
+    const budget = opts.reps === undefined ? budgetMs(opts.size) : Infinity;
+    for (let r = 0; r < reps && (r < MIN_REPS || Date.now() - t0 < budget); r++, done++) {
       const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]!);
       for (const c of order) {
         gc();
@@ -102,7 +109,7 @@ async function runWorkload(w: Workload, opts: IoBenchOptions): Promise<WorkloadR
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
   const medians = contenders.map((c) => `${c.name} ${fmtMs(median(samples.get(c.name)!))} ms`).join(', ');
-  opts.log(`  ${w.name}: ${reps} reps x ${inner} run(s): ${medians}`);
+  opts.log(`  ${w.name}: ${done} reps x ${inner} run(s): ${medians}`);
   for (const name of skipped.keys()) samples.delete(name);
   return { workload: w, samples, skipped };
 }

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   }
   console.log('');
   console.log(
-    `method: one process, contenders interleaved and rotated per repetition, forced GC before each sample; ` +
+    `method: one process, contenders interleaved and rotated per repetition (fewer repetitions, at least 3, once a workload has used its time budget), forced GC before each sample; ` +
       `ms = median per run; ratio = median of per-repetition ${'<x>'}/${BASELINE} [min-max]; ` +
       `stdout goes to /dev/null in every runtime (one write(2) per guest fd_write), "captured" = in memory for warden, ` +
       `a temp file read back for node:wasi and wasmtime; modules compiled once (not timed); wasmtime timed inside its Python worker. ` +

@@ -43,8 +43,8 @@ const pick = <T>(size: Size, full: T, quick: T, test: T): T => (size === 'full' 
 const LINES = { full: 200_000, quick: 20_000, test: 500 };
 const BIG_MIB = { full: 64, quick: 8, test: 1 };
 const FILES = { full: 5_000, quick: 500, test: 50 };
-const DIR_ENTRIES = { full: 10_000, quick: 1_000, test: 100 };
-const LISTINGS = { full: 5, quick: 3, test: 2 };
+const DIR_ENTRIES = { full: 10_000, quick: 500, test: 100 };
+const LISTINGS = { full: 5, quick: 2, test: 2 };
 
 export const WORKLOADS: readonly Workload[] = [
   {
