@@ -334,43 +334,104 @@ while (Atomics.load(flag, 0) === 0 && Date.now() < deadline) {
 parentPort.postMessage(swaps);
 `;
 
-test('a directory swapped for a symlink to outside while the guest opens through it', async (t) => {
-  const fx = makeFixture();
-  mkdirSync(fx.p('sandbox/swap'));
-  writeFileSync(fx.p('sandbox/swap/secret.txt'), 'inside-swap');
-  writeFileSync(fx.p('sandbox/swap/r.txt'), 'inside-swap');
-  writeFileSync(fx.p('sandbox/swapf'), 'inside-swap');
-  symlinkSync('../outside', fx.p('sandbox/swap_l'));
-  symlinkSync('../outside/secret.txt', fx.p('sandbox/swapf_l'));
-  const before = snapshotTree(fx.root, { exclude: ['sandbox'] });
+/** Worker body: the same swaps done by another Warden sandbox (race.wasm swapper) on the same directory. */
+const SANDBOX_SWAPPER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+(async () => {
+  const { run } = await import(workerData.index);
+  const wasm = readFileSync(workerData.wasm);
+  parentPort.postMessage('ready');
+  const r = await run(wasm, { args: ['swapper', '1000000'], dirs: [{ guest: '/sandbox', host: workerData.sandbox }] });
+  parentPort.postMessage({ exitCode: r.exitCode, out: r.stdout.toString() + r.stderr.toString() + (r.error ? r.error.message : '') });
+})();
+`;
 
-  const stop = new SharedArrayBuffer(4);
-  const worker = new Worker(SWAPPER, { eval: true, workerData: { sandbox: fx.p('sandbox'), stop } });
+interface Swapper {
+  by: string;
+  /** Starts swapping in `sandbox`; resolves once it runs. `finish` stops it and checks it swapped. */
+  start(sandbox: string): Promise<{ finish(): Promise<string> }>;
+}
+
+function startWorker(code: string, workerData: object): { worker: Worker; ready: Promise<void>; result: Promise<unknown> } {
+  const worker = new Worker(code, { eval: true, workerData });
   let ready!: () => void;
   const started = new Promise<void>((resolve) => (ready = resolve));
-  const done = new Promise<number>((resolve, reject) => {
-    worker.on('message', (m) => (m === 'ready' ? ready() : resolve(m as number)));
+  const result = new Promise<unknown>((resolve, reject) => {
+    worker.on('message', (m) => (m === 'ready' ? ready() : resolve(m)));
     worker.on('error', reject);
   });
-  await started;
-  let r: RunResult;
-  try {
-    r = await run(RACE_WASM, { args: ['2000'], dirs: [{ guest: '/sandbox', host: fx.p('sandbox') }] });
-  } finally {
-    Atomics.store(new Int32Array(stop), 0, 1);
-  }
-  const swaps = await done;
-  await worker.terminate();
+  return { worker, ready: started, result };
+}
 
-  assertNoSecrets(r, fx, 'race');
-  assert.deepEqual(diffTrees(before, snapshotTree(fx.root, { exclude: ['sandbox'] })), [], 'host tree outside the sandbox changed');
-  const lines = parseLines(r.stdout);
-  assert.equal(lines.length, 11, `${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
-  for (const l of lines) assert.ok(l.refused, l.text);
-  assert.equal(r.exitCode, 0, r.stderr.toString());
-  assert.ok(swaps > 0, 'the swapper never ran');
-  t.diagnostic(`${swaps} swap rounds during the run; ${lines.map((l) => l.text).join('; ')}`);
-});
+const SWAPPERS: Swapper[] = [
+  {
+    by: 'a host thread',
+    async start(sandbox) {
+      const stop = new SharedArrayBuffer(4);
+      const w = startWorker(SWAPPER, { sandbox, stop });
+      await w.ready;
+      return {
+        async finish() {
+          Atomics.store(new Int32Array(stop), 0, 1);
+          const swaps = (await w.result) as number;
+          await w.worker.terminate();
+          assert.ok(swaps > 0, 'the swapper never ran');
+          return `${swaps} swap rounds`;
+        },
+      };
+    },
+  },
+  {
+    by: 'another sandbox',
+    async start(sandbox) {
+      const index = new URL('../src/index.js', import.meta.url).href;
+      const w = startWorker(SANDBOX_SWAPPER, { sandbox, index, wasm: join(REPO, 'test/guests/escape/race.wasm') });
+      await w.ready;
+      return {
+        async finish() {
+          writeFileSync(join(sandbox, 'stop'), '');
+          const r = (await w.result) as { exitCode: number; out: string };
+          await w.worker.terminate();
+          assert.equal(r.exitCode, 0, r.out);
+          const m = /swapper: (\d+) rounds, 0 failed renames/.exec(r.out);
+          assert.ok(m && Number(m[1]) > 0, `the swapping sandbox did not swap: ${r.out}`);
+          return `${m[1]} swap rounds by the other sandbox`;
+        },
+      };
+    },
+  },
+];
+
+for (const swapper of SWAPPERS) {
+  test(`a directory swapped for a symlink to outside by ${swapper.by} while the guest works through it`, async (t) => {
+    const fx = makeFixture();
+    mkdirSync(fx.p('sandbox/swap'));
+    writeFileSync(fx.p('sandbox/swap/secret.txt'), 'inside-swap');
+    writeFileSync(fx.p('sandbox/swap/r.txt'), 'inside-swap');
+    writeFileSync(fx.p('sandbox/swapf'), 'inside-swap');
+    symlinkSync('../outside', fx.p('sandbox/swap_l'));
+    symlinkSync('../outside/secret.txt', fx.p('sandbox/swapf_l'));
+    const before = snapshotTree(fx.root, { exclude: ['sandbox'] });
+
+    const running = await swapper.start(fx.p('sandbox'));
+    let r: RunResult;
+    let summary: string;
+    try {
+      r = await run(RACE_WASM, { args: ['1500'], dirs: [{ guest: '/sandbox', host: fx.p('sandbox') }] });
+    } finally {
+      summary = await running.finish();
+    }
+
+    assertNoSecrets(r, fx, 'race');
+    assert.deepEqual(diffTrees(before, snapshotTree(fx.root, { exclude: ['sandbox'] })), [], 'host tree outside the sandbox changed');
+    const lines = parseLines(r.stdout);
+    assert.equal(lines.length, 11, `${r.stdout}${r.stderr}${r.error?.message ?? ''}`);
+    for (const l of lines) assert.ok(l.refused, l.text);
+    assert.equal(r.exitCode, 0, r.stderr.toString());
+    t.diagnostic(`${summary} during the run; ${lines.map((l) => l.text).join('; ')}`);
+  });
+}
 
 /** Worker body: waits for the guest's held_ready, then moves sandbox/held out to R/elsewhere/held. */
 const MOVER = `

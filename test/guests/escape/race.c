@@ -3,6 +3,7 @@
 // real directory and a symlink to the outside directory (and sandbox/swapf between a file and a
 // symlink to the outside secret), open, create, set times, rename and link through them over and
 // over; it must never reach outside.
+// race.wasm swapper ROUNDS: the swapping done by another sandbox instead of the host.
 // Usage: race.wasm ITERATIONS. Prints one "NAME: refused errno=0 ..." or "NAME: ESCAPED ..." line per kind.
 // race.wasm held: holds an fd on sandbox/held, creates held_ready, waits until the host has moved
 // held out of the sandbox (to R/elsewhere/held), then tries to climb out through the held fd.
@@ -121,6 +122,25 @@ static int race_step(int sb, race_t *r, long i) {
   return 0;
 }
 
+/**
+ * The other sandbox of the race: swaps swap <-> swap_l and swapf <-> swapf_l with renames (as the
+ * host's swapper does) until the file "stop" appears or `rounds` rounds are done.
+ */
+static int swapper(int sb, long rounds) {
+  static const char *const seq[][2] = {{"swap", "swap_d"}, {"swap_l", "swap"}, {"swap", "swap_l"}, {"swap_d", "swap"},
+                                       {"swapf", "swapf_f"}, {"swapf_l", "swapf"}, {"swapf", "swapf_l"}, {"swapf_f", "swapf"}};
+  long done = 0;
+  int failures = 0;
+  for (; done < rounds; done++) {
+    __wasi_filestat_t st;
+    if (raw_path_filestat_get(sb, 0, P("stop"), 4, P(&st)) == 0) break;
+    for (unsigned k = 0; k < sizeof seq / sizeof seq[0]; k++)
+      if (raw_path_rename(sb, P(seq[k][0]), L(seq[k][0]), sb, P(seq[k][1]), L(seq[k][1]))) failures++;
+  }
+  printf("swapper: %ld rounds, %d failed renames\n", done, failures);
+  return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   int sb = find_preopen("/sandbox");
   if (sb < 0) {
@@ -128,6 +148,7 @@ int main(int argc, char **argv) {
     return 3;
   }
   if (argc > 1 && strcmp(argv[1], "held") == 0) return held_attempts(sb);
+  if (argc > 2 && strcmp(argv[1], "swapper") == 0) return swapper(sb, atol(argv[2]));
   long iterations = argc > 1 ? atol(argv[1]) : 1000;
   int escapes = 0;
   for (long i = 0; i < iterations; i++) {
