@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { compile, run, WardenError, CompiledModule } from '../src/index.js';
 import { readFunctionNames } from '../src/binary/names.js';
+import { topWasmFrame } from '../src/sandbox/traps.js';
 import { wat, HELLO, TRAP, LIBRARY } from './api-modules.js';
 
 async function rejectsWith(p: Promise<unknown>, kind: string, message: RegExp): Promise<WardenError> {
@@ -98,6 +99,15 @@ describe('name section reader', () => {
     const junk = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0, 0x7f, 4, 0x6e, 0x61, 0x6d, 0x65, 1, 0xff]);
     assert.deepEqual([...readFunctionNames(junk)], []);
     assert.deepEqual([...readFunctionNames(new Uint8Array(3))], []);
+  });
+});
+
+describe('V8 stack frames', () => {
+  it('takes the innermost wasm frame, not text inside a function name', () => {
+    const stack = 'RuntimeError: unreachable\n    at x wasm-function[9]:0x1 (wasm://wasm/7c5e0a1a:wasm-function[12]:0x1f3)\n    at main (wasm://wasm/7c5e0a1a:wasm-function[3]:0x20)';
+    assert.deepEqual(topWasmFrame(stack), { funcIndex: 12, offset: 0x1f3 });
+    assert.equal(topWasmFrame('Error\n    at file:///x.js:1:1'), undefined);
+    assert.equal(topWasmFrame(undefined), undefined);
   });
 });
 

@@ -30,7 +30,8 @@ export interface WasmFrame {
 /** The innermost wasm frame of a V8 stack: `at name (wasm://wasm/7c5e0a1a:wasm-function[12]:0x1f3)`. */
 export function topWasmFrame(stack: unknown): WasmFrame | undefined {
   if (typeof stack !== 'string') return undefined;
-  const m = /wasm-function\[(\d+)\]:0x([0-9a-f]+)/.exec(stack);
+  // Anchored at the end of a frame line, so a function name that merely contains such text does not match first.
+  const m = /wasm-function\[(\d+)\]:0x([0-9a-f]+)\)?$/m.exec(stack);
   if (!m) return undefined;
   return { funcIndex: Number(m[1]), offset: parseInt(m[2]!, 16) };
 }
