@@ -223,7 +223,8 @@ const WASMTIME_RO_ERRNO: Record<string, number> = {
  * Where Warden may answer differently (either value passes). Out-of-bounds guest pointers give
  * EFAULT instead of wasmtime's trap, by design (issue: "a hostile value gives an errno"). The two
  * read-only ones are check-order differences still to align in the WASI layer: wasmtime refuses a
- * write on a read-only mount (EPERM) before it looks at the file type or the fd's open mode.
+ * write on a read-only mount (EPERM) before it looks at the file type, the fd's open mode, or
+ * whether the fd is a preopen (fd_filestat_set_times on a preopen: EBADF when rw, EPERM when ro).
  */
 const ALLOWED_DIFFERENCES: Record<string, number> = {
   readlink_hostile_buffer: EFAULT,
@@ -231,6 +232,7 @@ const ALLOWED_DIFFERENCES: Record<string, number> = {
   path_open_hostile_pointers: EFAULT,
   ro_open_dir_write_rights: EISDIR,
   ro_fd_filestat_set_size: EINVAL,
+  ro_fd_set_times_preopen: EBADF,
 };
 
 /** Every refusal has wasmtime's errno (or an allowed difference); all differences are listed. */
