@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { compile, run, WardenError, CompiledModule } from '../src/index.js';
 import { readFunctionNames } from '../src/binary/names.js';
 import { topWasmFrame } from '../src/sandbox/traps.js';
+import { linkErrorFromV8 } from '../src/sandbox/link.js';
 import { wat, HELLO, TRAP, LIBRARY } from './api-modules.js';
 
 async function rejectsWith(p: Promise<unknown>, kind: string, message: RegExp): Promise<WardenError> {
@@ -112,6 +113,18 @@ describe('V8 stack frames', () => {
 });
 
 describe('run: link errors', () => {
+  it("names the import in V8's LinkError, in the Node 20 and the newer message forms", () => {
+    const forms = [
+      'WebAssembly.Instance(): Import #0 module="env" function="f" error: function import requires a callable',
+      'WebAssembly.Instance(): Import #0 "env" "f": function import requires a callable',
+    ];
+    for (const text of forms) {
+      const e = linkErrorFromV8(new WebAssembly.LinkError(text));
+      assert.equal(e.kind, 'link');
+      assert.equal(e.message, 'import env.f: function import requires a callable');
+    }
+  });
+
   it('lists every unsatisfied import with its kind', async () => {
     const m = await compile(
       await wat(`(module
