@@ -71,9 +71,10 @@ export interface RoundTrip {
   stable: boolean;
 }
 
+/** decode -> encode with every instruction decoded and re-encoded (not copied), and once more on the output. */
 export function roundTrip(bytes: Uint8Array): RoundTrip {
-  const output = encode(decode(bytes), { sizeHint: bytes.length });
-  const again = encode(decode(output), { sizeHint: output.length });
+  const output = encode(decode(bytes, { lazy: false }), { sizeHint: bytes.length });
+  const again = encode(decode(output, { lazy: false }), { sizeHint: output.length });
   return { output, identical: equalBytes(bytes, output), stable: equalBytes(output, again) };
 }
 
@@ -212,6 +213,12 @@ export function sameAst(a: unknown, b: unknown, path = '$'): string | null {
       if (d) return d;
     }
     return null;
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object' && 'locals' in a && 'body' in a && 'locals' in b && 'body' in b) {
+    // Function bodies: compare what they contain, not how they are held (raw bytes or instructions).
+    const ca = a as { locals: unknown; body: unknown };
+    const cb = b as { locals: unknown; body: unknown };
+    return sameAst(ca.locals, cb.locals, `${path}.locals`) ?? sameAst(ca.body, cb.body, `${path}.body`);
   }
   if (a && b && typeof a === 'object') {
     const ka = Object.keys(a).filter((k) => k !== 'offset');

@@ -30,6 +30,7 @@ import {
 } from './module.js';
 import { Imm, PREFIXED, SINGLE, opcodeText, prefixed, type OpInfo } from './opcodes.js';
 import { Reader } from './reader.js';
+import { LazyCode, type BodyDecoder } from './code.js';
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
@@ -42,15 +43,15 @@ for (const b of [0x7f, 0x7e, 0x7d, 0x7c, 0x7b]) VALTYPE_BYTE[b] = 1;
 
 const RANK = new Map<number, number>(SECTION_ORDER.map((id, i) => [id, i]));
 
-class Decoder {
+/** Reads types and instructions; used for whole modules and, later, for function bodies decoded on demand. */
+class CodeDecoder {
   readonly r: Reader;
-  readonly m: Module = emptyModule();
   /** Index type of each memory (true: 64-bit), for memarg offsets. */
-  readonly mem64: boolean[] = [];
-  private funcCount = -1;
+  readonly mem64: boolean[];
 
-  constructor(bytes: Uint8Array) {
-    this.r = new Reader(bytes);
+  constructor(bytes: Uint8Array, mem64: boolean[] = [], pos = 0, end = bytes.length) {
+    this.r = new Reader(bytes, pos, end);
+    this.mem64 = mem64;
   }
 
   unsupported(what: string, offset: number): never {
@@ -209,9 +210,10 @@ class Decoder {
 
   /**
    * Instructions up to and including the `end` that closes the outermost level (a function body or a
-   * constant expression). Returns when that `end` has been read; `limit` is the byte bound.
+   * constant expression). Returns when that `end` has been read; `limit` is the byte bound. With
+   * `store` false the instructions are only checked (nothing is kept) and the result is empty.
    */
-  instrs(limit: number): Instr[] {
+  instrs(limit: number, store = true): Instr[] {
     const r = this.r;
     const buf = r.buf;
     const saveEnd = r.end;
@@ -316,7 +318,7 @@ class Decoder {
           break;
         }
       }
-      out.push({ op: info.code, imm, offset });
+      if (store) out.push({ op: info.code, imm, offset });
       if (info.nest !== 0) {
         if (info.nest > 0) depth++;
         else if (depth === 0) {
@@ -331,6 +333,28 @@ class Decoder {
 
   constExpr(): Instr[] {
     return this.instrs(this.r.end);
+  }
+}
+
+class Decoder extends CodeDecoder {
+  readonly m: Module = emptyModule();
+  private funcCount = -1;
+  private readonly lazy: boolean;
+  private readonly checkBodies: boolean;
+  /** Decodes a function body on demand (LazyCode), with this module's memory index types. */
+  private readonly bodyDecoder: BodyDecoder;
+
+  constructor(bytes: Uint8Array, options: DecodeOptions) {
+    super(bytes);
+    this.lazy = options.lazy ?? true;
+    this.checkBodies = options.checkBodies ?? true;
+    const mem64 = this.mem64;
+    this.bodyDecoder = (src, start, end) => {
+      const d = new CodeDecoder(src, mem64, start, end);
+      const body = d.instrs(end);
+      if (d.r.pos !== end) d.r.fail('function body size mismatch (code after the final `end`)', d.r.pos);
+      return body;
+    };
   }
 
   section(id: number, end: number): void {
@@ -512,10 +536,18 @@ class Decoder {
       if (total > 50000) r.fail('too many locals', at);
       locals[i] = { count, type: this.valType() };
     }
-    const body = this.instrs(end);
-    if (r.pos !== end) r.fail('function body size mismatch (code after the final `end`)', r.pos);
+    const bodyStart = r.pos;
+    // Every body is checked now (unknown opcodes are refused up front); instructions are built on demand.
+    let body: Instr[] = [];
+    if (!this.lazy || this.checkBodies) {
+      body = this.instrs(end, !this.lazy);
+      if (r.pos !== end) r.fail('function body size mismatch (code after the final `end`)', r.pos);
+    }
+    r.pos = end;
     r.end = saveEnd;
-    return { locals, body, offset };
+    const code = new LazyCode(locals, offset, r.buf, bodyStart, end, this.bodyDecoder);
+    if (!this.lazy) code.body = body;
+    return code;
   }
 
   data(): Data {
@@ -573,7 +605,23 @@ class Decoder {
   }
 }
 
-/** Decode a module. Throws BinaryError (kind 'invalid-module', with the offset) on malformed or unsupported input. */
-export function decode(bytes: Uint8Array): Module {
-  return new Decoder(bytes).module();
+export interface DecodeOptions {
+  /**
+   * Build each function's instruction list only when its `body` is first used (default true). Bodies
+   * are still fully checked by decode(). Unused bodies are re-encoded from their original bytes.
+   */
+  lazy?: boolean;
+  /**
+   * With `lazy`, still check every body now (default true). A rewriter that decodes every body itself
+   * may pass false: errors (with offsets) then come from `body` / `decodeBody()`.
+   */
+  checkBodies?: boolean;
+}
+
+/**
+ * Decode a module. Throws BinaryError (kind 'invalid-module', with the offset) on malformed or unsupported
+ * input. The module's function bodies refer to `bytes`: do not modify it while the module is in use.
+ */
+export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Module {
+  return new Decoder(bytes, options).module();
 }

@@ -328,7 +328,9 @@ class Encoder {
             w.u32(l.count);
             this.valType(l.type);
           }
-          this.instrs(c.body);
+          const raw = c.raw?.();
+          if (raw) w.bytes(raw);
+          else this.instrs(c.body);
           w.endSized(start);
         }
         break;
@@ -423,6 +425,16 @@ class Encoder {
     }
     return w.finish();
   }
+}
+
+let scratch: Encoder | undefined;
+
+/** Encode an instruction sequence alone (e.g. one function body). */
+export function encodeInstrs(instrs: readonly Instr[]): Uint8Array {
+  scratch ??= new Encoder(1 << 16);
+  scratch.w.pos = 0;
+  scratch.instrs(instrs);
+  return scratch.w.finish();
 }
 
 export interface EncodeOptions {

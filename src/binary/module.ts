@@ -195,6 +195,11 @@ export interface Local {
   type: ValType;
 }
 
+/**
+ * A function body. Decoded modules hold LazyCode (code.ts): `body` is built on first use and cached;
+ * `decodeBody()` / `setBody()` let a rewriter work one function at a time without keeping every
+ * instruction object alive. A rewriter may also supply a plain `{ locals, body, offset: -1 }`.
+ */
 export interface Code {
   /** Local declarations as written (groups of count × type). */
   locals: Local[];
@@ -202,6 +207,8 @@ export interface Code {
   body: Instr[];
   /** Offset of the body-size LEB of this function in the input (-1 if built by a rewriter). */
   offset: number;
+  /** The encoded instruction bytes when `body` has not been materialised or replaced (used by the encoder). */
+  raw?(): Uint8Array | null;
 }
 
 export interface Tag {
