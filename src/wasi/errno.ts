@@ -21,10 +21,22 @@ export const Errno: { readonly [K in ErrnoName]: number } = Object.freeze(
   Object.fromEntries(ERRNO_NAMES.map((n, i) => [n, i])) as { [K in ErrnoName]: number },
 );
 
-/** A failure inside the WASI layer or a filesystem backend that the guest sees as an errno. */
+/**
+ * A failure inside the WASI layer or a filesystem backend that the guest sees as an errno.
+ * It is ordinary control flow (ENOENT on every create, ...), so no stack trace is captured:
+ * that would be most of the cost of throwing it.
+ */
 export class WasiError extends Error {
-  constructor(readonly errno: number, message?: string) {
-    super(message ?? `E${ERRNO_NAMES[errno] ?? errno}`);
+  readonly errno: number;
+  constructor(errno: number, message?: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message ?? `E${ERRNO_NAMES[errno] ?? errno}`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    this.errno = errno;
     this.name = 'WasiError';
   }
 }

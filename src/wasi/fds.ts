@@ -184,10 +184,12 @@ export class FileFd extends Fd {
     private readonly readable: boolean,
     private readonly writable: boolean,
     fdflags: number,
+    /** As seen when it was opened (saves a stat per open). */
+    filetype: number,
   ) {
     super();
     this.fdflags = fdflags & FdFlags.APPEND;
-    this.filetype = node.stat().filetype;
+    this.filetype = filetype;
   }
   rights(): readonly [bigint, bigint] {
     if (!this.writable) return REPORTED_RIGHTS.fileReadOnly;

@@ -111,17 +111,36 @@ const EMPTY = new Uint8Array(0);
  * io is called even for empty iovecs (and once for none) so that a wrong-direction or unseekable
  * fd fails as in wasmtime (e.g. fd_pwrite of 0 bytes on stdin: EBADF).
  */
-function transfer(mem: GuestMemory, iovs: number, count: number, io: (view: Uint8Array, done: number) => number): number {
+const READ = 0;
+const WRITE = 1;
+const PREAD = 2;
+const PWRITE = 3;
+
+/** One transfer on fd (a switch, not a closure: this is the hot path of fd_read/fd_write). */
+function io(f: Fd, mode: number, view: Uint8Array, pos: bigint, done: number): number {
+  switch (mode) {
+    case READ:
+      return f.read(view);
+    case WRITE:
+      return f.write(view);
+    case PREAD:
+      return f.pread(view, pos + BigInt(done));
+    default:
+      return f.pwrite(view, pos + BigInt(done));
+  }
+}
+
+function transfer(mem: GuestMemory, iovs: number, count: number, f: Fd, mode: number, pos: bigint): number {
   const dv = mem.dv;
   const u8 = mem.u8;
   count >>>= 0;
-  if (count === 0) return io(EMPTY, 0);
+  if (count === 0) return io(f, mode, EMPTY, pos, 0);
   let total = 0;
   for (let i = 0; i < count; i++) {
     const p = (iovs >>> 0) + i * 8;
     const buf = dv.getUint32(p, true);
     const len = dv.getUint32(p + 4, true);
-    const n = io(len === 0 ? EMPTY : u8.subarray(buf, buf + len), total);
+    const n = io(f, mode, len === 0 ? EMPTY : u8.subarray(buf, buf + len), pos, total);
     total += n;
     if (n < len) break;
   }
@@ -207,7 +226,7 @@ function pathOpen(
         if (st === undefined) {
           if (!create) fail(Errno.NOENT);
           if (r.trailingSlash) fail(Errno.ISDIR);
-          opened = new FileFd(r.dir.openFileChild(r.name, fileOpts), read, write, fdflags);
+          opened = new FileFd(r.dir.openFileChild(r.name, fileOpts), read, write, fdflags, FileType.REGULAR_FILE);
         } else if (st.filetype === FileType.DIRECTORY) {
           if (excl) fail(Errno.EXIST);
           if (write || create || trunc) fail(Errno.ISDIR);
@@ -220,7 +239,7 @@ function pathOpen(
         } else {
           if (wantDir || r.trailingSlash) fail(Errno.NOTDIR);
           if (excl) fail(Errno.EXIST);
-          opened = new FileFd(r.dir.openFileChild(r.name, fileOpts), read, write, fdflags);
+          opened = new FileFd(r.dir.openFileChild(r.name, fileOpts), read, write, fdflags, st.filetype);
         }
       }
       const newFd = s.fds.add(opened);
@@ -490,7 +509,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       const f = s.fds.get(fd);
       prepareIo(s.mem, iovs, n, out);
       const base = BigInt.asUintN(64, offset);
-      const total = transfer(s.mem, iovs, n, (v, done) => f.pread(v, base + BigInt(done)));
+      const total = transfer(s.mem, iovs, n, f, PREAD, base);
       s.mem.setU32(out, total);
       return OK;
     }),
@@ -517,7 +536,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       const f = s.fds.get(fd);
       prepareIo(s.mem, iovs, n, out);
       const base = BigInt.asUintN(64, offset);
-      const total = transfer(s.mem, iovs, n, (v, done) => f.pwrite(v, base + BigInt(done)));
+      const total = transfer(s.mem, iovs, n, f, PWRITE, base);
       s.mem.setU32(out, total);
       return OK;
     }),
@@ -525,7 +544,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   def('fd_read', [FD, P('iovs', 'ptr'), P('iovs_len', 'u32'), P('nread_out', 'ptr')], [['nread', 'u32', 3]], (s, fd, iovs, n, out) => {
     const f = s.fds.get(fd);
     prepareIo(s.mem, iovs, n, out);
-    const total = transfer(s.mem, iovs, n, (v) => f.read(v));
+    const total = transfer(s.mem, iovs, n, f, READ, 0n);
     s.mem.setU32(out, total);
     return OK;
   }),
@@ -562,7 +581,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     (s, fd, iovs, n, out) => {
       const f = s.fds.get(fd);
       prepareIo(s.mem, iovs, n, out);
-      const total = transfer(s.mem, iovs, n, (v) => f.write(v));
+      const total = transfer(s.mem, iovs, n, f, WRITE, 0n);
       s.mem.setU32(out, total);
       return OK;
     }),
