@@ -439,5 +439,5 @@ export function opInfo(code: number): OpInfo | undefined {
 /** Human-readable opcode bytes, e.g. `0xfd 0x123` or `0x41`. */
 export function opcodeText(code: number): string {
   if (code < 0x100) return `0x${code.toString(16).padStart(2, '0')}`;
-  return `0x${Math.floor(code / 0x10000).toString(16)} 0x${(code % 0x10000).toString(16)}`;
+  return `0x${Math.floor(code / 0x10000).toString(16)} 0x${(code % 0x10000).toString(16).padStart(2, '0')}`;
 }
