@@ -1,8 +1,9 @@
 // Adversarial suite: C guests (test/guests/escape) try to leave their preopen (host and in-memory)
 // through every path_* function, fd tricks, symlink games and live host-side swaps, and to write
-// through read-only mounts. Every attempt is refused, with wasmtime 49's errno, and the trees
-// outside (and the read-only ones) are unchanged after each.
+// through read-only mounts, via the library and `warden run`. Every attempt is refused, with
+// wasmtime 49's errno, and the trees outside (and the read-only ones) are unchanged after each.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync,
@@ -498,4 +499,44 @@ test('the tree snapshot sees every kind of change', async () => {
     assert.notDeepEqual(diffTrees(before, snapshotTree(dir)), [], `${what} went unnoticed`);
   }
   assert.deepEqual(diffTrees(snapshotTree(dir), snapshotTree(dir)), []);
+});
+
+/** Attempts that close or renumber the preopen itself: they run alone, never in a shared instance. */
+const DESTROYS_PREOPEN = new Set(['fd_renumber_over_preopen', 'fd_close_preopen_then_use', 'fd_renumber_file_over_preopen', 'fd_renumber_to_unopened']);
+
+describe('the same attempts through `warden run`, all in one instance', () => {
+  const cli = join(REPO, 'dist/src/cli/main.js');
+  const cases = [
+    {
+      what: 'escape attempts (--dir HOST::GUEST)',
+      wasm: 'escape',
+      names: ESCAPE_NAMES.filter((n) => !DESTROYS_PREOPEN.has(n)),
+      dirs: (fx: Fixture) => [`${fx.p('sandbox')}::/sandbox`],
+      exclude: ['sandbox'],
+    },
+    {
+      what: 'read-only writes (--dir HOST::GUEST:ro)',
+      wasm: 'readonly',
+      names: READONLY_NAMES,
+      dirs: (fx: Fixture) => [`${fx.p('ro')}::/ro:ro`, `${fx.p('rw')}::/rw`],
+      exclude: [],
+    },
+  ];
+  for (const c of cases) {
+    test(c.what, () => {
+      const fx = makeFixture();
+      const before = snapshotTree(fx.root, { exclude: c.exclude });
+      const args = ['run', ...c.dirs(fx).flatMap((d) => ['--dir', d])];
+      args.push('--env', `OUTSIDE_ABS=${fx.p('outside/secret.txt')}`, '--env', `OUTSIDE_DIR=${fx.p('outside')}`);
+      args.push(join(REPO, 'test/guests/escape', `${c.wasm}.wasm`), ...c.names);
+      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'buffer', timeout: 120_000 });
+      const result = { exitCode: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, durationMs: 0 };
+      assertNoSecrets(result, fx, c.what);
+      assert.deepEqual(diffTrees(before, snapshotTree(fx.root, { exclude: c.exclude })), [], 'host tree changed');
+      const lines = parseLines(r.stdout);
+      assert.deepEqual(lines.map((l) => l.name), c.names, `${r.stdout}${r.stderr}`);
+      for (const l of lines) assert.ok(l.refused, l.text);
+      assert.equal(r.status, 0, r.stderr.toString());
+    });
+  }
 });
