@@ -5,7 +5,8 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { WASI } from 'node:wasi';
+import { createRequire } from 'node:module';
+import type * as NodeWasi from 'node:wasi';
 import { Wasm, type WasmImports, type WasmModule } from './wasm.js';
 import { benchRoot, GUEST_DIR, type StdoutMode } from './workloads.js';
 
@@ -33,6 +34,8 @@ export interface Outcome {
 
 export interface Contender {
   name: string;
+  /** Shown in the bench header, e.g. "49.0.0 (Python binding)". */
+  version?: string;
   /** Runs the guest `inner` times back to back (fresh instance each time) and times it.
    *  Contenders that run out of process honour `limitMs` by throwing RunTimeout. */
   run(spec: RunSpec, inner: number, limitMs?: number): Promise<Outcome>;
@@ -59,10 +62,13 @@ export function captureFile(tag: string): string {
   return join(benchRoot(), `warden-bench-${process.pid}-${tag}-${captureSeq++}.out`);
 }
 
-/** node:wasi, the baseline: a fresh WASI object and instance per run (it cannot be reused). */
+/** node:wasi, the baseline: a fresh WASI object and instance per run (it cannot be reused).
+ *  Loaded on first use, so a host can filter the ExperimentalWarning it prints. */
 export function nodeWasi(): Contender {
+  const { WASI } = createRequire(import.meta.url)('node:wasi') as typeof NodeWasi;
   return {
     name: 'node:wasi',
+    version: `Node ${process.version}`,
     async run(spec, inner) {
       let exitCode = 0;
       let stdout: string | undefined;
@@ -121,7 +127,12 @@ export function bareInstance(): Contender {
 /** The Python side of the wasmtime contender: one Engine and Linker, modules cached by path,
  *  a fresh Store + WasiConfig + instance per run, timed inside Python (IPC not counted). */
 const WASMTIME_WORKER = String.raw`
-import importlib.metadata, json, os, sys, time, wasmtime
+import importlib.metadata, json, os, sys, time
+try:
+    import wasmtime
+except ImportError as e:
+    print(json.dumps({"ok": False, "error": "no wasmtime module in this Python (%s)" % e}), flush=True)
+    sys.exit(0)
 engine = wasmtime.Engine()
 linker = wasmtime.Linker(engine)
 linker.define_wasi()
@@ -163,6 +174,7 @@ for line in sys.stdin:
 export const WASMTIME_PYTHON = process.env.WARDEN_BENCH_PYTHON ?? '/tmp/wt/bin/python';
 
 interface Worker {
+  version: unknown;
   child: ReturnType<typeof spawn>;
   next(): Promise<Record<string, unknown>>;
   exited: Promise<string>;
@@ -182,11 +194,12 @@ async function startWorker(): Promise<Worker | string> {
     child.on('exit', (code) => resolve(`${WASMTIME_PYTHON} with wasmtime exited (${code}); is the wasmtime module installed?`));
   });
   const hello = await Promise.race([next().catch(() => undefined), exited]);
-  if (typeof hello === 'string' || hello === undefined) {
+  if (typeof hello === 'string' || hello === undefined || hello.ok !== true) {
     child.kill();
+    if (typeof hello === 'object') return `${WASMTIME_PYTHON}: ${String(hello.error)}`;
     return typeof hello === 'string' ? hello : await exited;
   }
-  return { child, next, exited };
+  return { version: hello.version, child, next, exited };
 }
 
 /** wasmtime 49 through its Python binding, or a reason why it is not available. A run that passes
@@ -198,6 +211,7 @@ export async function wasmtime(): Promise<Contender | string> {
   let worker: Worker = first;
   return {
     name: 'wasmtime',
+    version: `${String(first.version)} (Python binding, ${WASMTIME_PYTHON})`,
     async run(spec, inner, limitMs) {
       const capture = spec.stdout === 'capture' ? captureFile('wasmtime') : null;
       const req = { path: spec.path, argv: spec.argv, dir: spec.hostDir, guest: GUEST_DIR, capture, inner };

@@ -6,6 +6,12 @@ import { BASELINE, report, runIoBench } from './io.js';
 import { warden } from './warden.js';
 import { benchRoot, type Size } from './workloads.js';
 
+// node:wasi prints an ExperimentalWarning when first used; the bench uses it on purpose.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (!(w.name === 'ExperimentalWarning' && /WASI/.test(w.message))) console.warn(`${w.name}: ${w.message}`);
+});
+
 function flag(name: string): string | undefined {
   const hit = process.argv.slice(2).find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   return hit === undefined ? undefined : hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : '';
@@ -33,7 +39,7 @@ async function main(): Promise<void> {
   for (const c of contenders) if (!selected.includes(c)) await c.close();
 
   const t0 = Date.now();
-  console.log(`WASI I/O bench (${size}): ${selected.map((c) => c.name).join(' vs ')}; Node ${process.version}, ${process.platform}/${process.arch}; scratch dirs in ${benchRoot()}`);
+  console.log(`WASI I/O bench (${size}): ${selected.map((c) => c.name + (c.version ? ` ${c.version}` : '')).join(' vs ')}; ${process.platform}/${process.arch}; scratch dirs in ${benchRoot()}`);
   for (const n of notes) console.log(n);
   try {
     const results = await runIoBench({ size, only, reps, contenders: selected, log: (l) => console.log(l) });
