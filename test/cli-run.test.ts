@@ -123,6 +123,8 @@ describe('warden run: exit codes', () => {
       [['run', '--fuel', '5', mod.hello!], "error: unknown flag --fuel for 'warden run' (see 'warden run --help')"],
       [['run'], 'error: missing MODULE.wasm (usage: warden run [OPTIONS] MODULE.wasm [ARGS...])'],
       [['run', 'nope.wasm'], 'error: cannot read nope.wasm: no such file'],
+      [['run', 'examples'], 'error: cannot read examples: is a directory'],
+      [['run', '/dev/zero'], 'error: cannot read /dev/zero: not a regular file'],
       [['run', '--stdin', 'nope.txt', mod.hello!], 'error: --stdin nope.txt: no such file'],
       [['run', '--invoke', 'add', mod.library!, '1'], 'error: --invoke add: takes 2 arguments (i32, i64), got 1'],
       [['frobnicate'], 'error: unknown command "frobnicate" (commands: run)'],

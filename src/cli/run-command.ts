@@ -1,6 +1,6 @@
 // `warden run`: run a WASI command module (or one export) with exactly the directories, env and
 // args granted on the command line; exit with the guest's exit code.
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { WardenError, type ErrorKind } from '../errors.js';
 import { run } from '../sandbox/api.js';
 import { EXIT_TRAP, type DirOption, type RunOptions, type RunResult } from '../sandbox/options.js';
@@ -128,6 +128,9 @@ export async function runCommand(state: RunState, positional: readonly string[])
   if (modulePath === undefined) throw new UsageError(`missing MODULE.wasm (usage: ${RUN_USAGE})`);
   let bytes: Buffer;
   try {
+    const st = statSync(modulePath);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) throw new Error('not a regular file'); // e.g. /dev/zero: never read it whole
     bytes = readFileSync(modulePath);
   } catch (e) {
     const code = (e as { code?: string }).code;
