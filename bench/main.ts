@@ -1,6 +1,8 @@
 // `npm run bench`: the WASI I/O bench (Warden vs node:wasi vs wasmtime), printed as ratios.
 // Flags: --quick (small sizes, few reps), --only=a,b (workloads), --reps=N, --no-wasmtime,
 // --contenders=a,b (e.g. only warden, for profiling with node --cpu-prof).
+// Profiling one workload:  node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/main.js \
+//   --only=manyfiles --contenders=warden && node dist/bench/profile-summary.js /tmp/prof/*.cpuprofile
 import { nodeWasi, wasmtime, type Contender } from './contenders.js';
 import { BASELINE, report, runIoBench } from './io.js';
 import { warden } from './warden.js';
