@@ -1,6 +1,7 @@
 // Round-trip fuzzing support (shared by test/binary-fuzz.test.ts and bench/fuzz-roundtrip.ts): binaryen's
 // `wasm-opt -ttf` run in-process to turn random bytes into valid modules, and a differential runner.
 
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -231,4 +232,64 @@ export function sameAst(a: unknown, b: unknown, path = '$'): string | null {
     return null;
   }
   return `${path}: ${String(a)} vs ${String(b)}`;
+}
+
+/** Every proposal binaryen generates that V8 in Node 20 or 24 knows (GC, exnref, memory64, ...). */
+export const ALL_V8_FEATURES = [
+  ...NODE_FEATURES,
+  '--enable-threads',
+  '--enable-relaxed-simd',
+  '--enable-exception-handling',
+  '--enable-gc',
+  '--enable-memory64',
+  '--enable-multimemory',
+  '--enable-extended-const',
+  '--enable-bulk-memory-opt',
+];
+
+/** Deterministic seed bytes for fuzz case `index` (so every failure can be reproduced by its number). */
+export function seedBytes(index: number, size = 4096): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let k = 0; k * 32 < size; k++) {
+    out.set(createHash('sha256').update(`warden-ttf:${index}:${k}`).digest().subarray(0, Math.min(32, size - k * 32)), k * 32);
+  }
+  return out;
+}
+
+export interface FuzzResult {
+  module: Uint8Array;
+  identical: boolean;
+  stable: boolean;
+  /** V8 here accepts the generated module (so it was also run). */
+  runnable: boolean;
+  /** Why the case failed, or null. */
+  failure: string | null;
+}
+
+/**
+ * One fuzz case: generate a module, round-trip it instruction by instruction, and when V8 runs it,
+ * validate the output and compare transcripts of original and round-tripped modules.
+ */
+export async function fuzzCase(index: number, features: readonly string[]): Promise<FuzzResult> {
+  const module = await ttf(seedBytes(index, 1024 + (index % 8) * 1024), features);
+  let rt: RoundTrip;
+  try {
+    rt = roundTrip(module);
+  } catch (e) {
+    return { module, identical: false, stable: false, runnable: false, failure: `round trip threw: ${(e as Error).message}` };
+  }
+  const result: FuzzResult = { module, identical: rt.identical, stable: rt.stable, runnable: false, failure: null };
+  if (!rt.identical) result.failure = 'output differs from input';
+  else if (!rt.stable) result.failure = 'second round trip differs';
+  if (result.failure) return result;
+  result.runnable = WebAssembly.validate(module);
+  if (!result.runnable) return result;
+  if (!WebAssembly.validate(rt.output)) return { ...result, failure: 'output does not validate' };
+  const a = transcript(module);
+  const b = transcript(rt.output);
+  const diff = a.findIndex((line, i) => line !== b[i]);
+  if (diff >= 0 || a.length !== b.length) {
+    return { ...result, failure: `transcripts differ at line ${diff}: ${a[diff]} / ${b[diff]}` };
+  }
+  return result;
 }
