@@ -252,6 +252,19 @@ describe('poll_oneoff', () => {
     assert.ok(g.u64(now + 8) >= g.u64(now) + 1_000_000n - 1000n);
   });
 
+  it('subscriptions and events may overlap (in == out)', () => {
+    const g = new Guest({ stdin: { kind: 'bytes', data: Buffer.from('xy') } });
+    const buf = g.alloc(48 * 3);
+    const n = g.alloc(4);
+    sub(g, buf, 100n, 2, 1);
+    sub(g, buf + 48, 200n, 1, 0);
+    sub(g, buf + 96, 300n, 2, 2);
+    assert.equal(g.call('poll_oneoff', buf, buf, 3, n), 0);
+    assert.equal(g.u32(n), 3);
+    assert.deepEqual([0, 1, 2].map((i) => [g.u64(buf + i * 32), g.u8[buf + i * 32 + 10]]), [[100n, 2], [200n, 1], [300n, 2]]);
+    assert.equal(g.u64(buf + 32 + 16), 2n);
+  });
+
   it('errnos: no subscriptions EINVAL, closed fd EBADF, bad tag or clock EINVAL', () => {
     const g = new Guest();
     const subs = g.alloc(48);
@@ -266,6 +279,8 @@ describe('poll_oneoff', () => {
       sub(g, subs, 1n, 0, clock, 1n);
       assert.equal(g.call('poll_oneoff', subs, evs, 1, n), Errno.INVAL);
     }
+    sub(g, subs, 1n, 0, 1, 1n, 2); // unknown subclockflags bit
+    assert.equal(g.call('poll_oneoff', subs, evs, 1, n), Errno.INVAL);
   });
 });
 

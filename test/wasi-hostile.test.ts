@@ -155,6 +155,14 @@ describe('hostile pointers and values', () => {
     assert.equal(g.call('path_unlink_file', 3, q, m), Errno.INVAL);
   });
 
+  it('a huge path length is ENAMETOOLONG before any decoding', () => {
+    const g = new Guest({ pages: 80, preopens: [preopen(new MemoryFs().root())] });
+    assert.equal(g.call('path_create_directory', 3, 0, 4096), Errno.NAMETOOLONG);
+    assert.equal(g.call('path_open', 3, 0, 0, 5_000_000, 1, RW, RW, 0, 8), Errno.NAMETOOLONG);
+    assert.equal(g.call('path_symlink', 0, 4_000_000, 3, 0, 1), Errno.NAMETOOLONG);
+    assert.equal(g.call('path_create_directory', 3, 0, 5_000_000_000 % 2 ** 32), Errno.FAULT);
+  });
+
   it('path_open with a bad result pointer creates nothing', () => {
     const { g, fs } = world();
     const [p, l] = g.put('newfile');

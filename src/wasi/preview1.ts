@@ -3,7 +3,7 @@
 // Spec: https://github.com/WebAssembly/WASI/blob/main/legacy/preview1/docs.md
 // Errno cases marked "wasmtime:" were checked against wasmtime 49 with raw-call C guests.
 import { FileType, type DirNode, type Stat, type TimeSpec } from '../fs/types.js';
-import { resolve, type Resolved } from '../fs/resolve.js';
+import { PATH_MAX, resolve, type Resolved } from '../fs/resolve.js';
 import { Errno, WasiError, fail } from './errno.js';
 import {
   Advice, ClockId, EventType, FDFLAGS_ALL, FdFlags, FSTFLAGS_ALL, FstFlags, LookupFlags, OFLAGS_ALL, OFlags,
@@ -86,13 +86,24 @@ function timeSpecs(atim: bigint, mtim: bigint, flags: number): [TimeSpec, TimeSp
 /** Resolves a guest path beneath the directory of `fd` (non-dir fd: EBADF), runs fn, releases. */
 function withPath<T>(s: WasiState, fd: number, ptr: number, len: number, follow: boolean, fn: (r: Resolved) => T): T {
   const dir = s.fds.get(fd).dirNode(false);
-  const path = s.mem.string(ptr, len);
+  const path = pathString(s.mem, ptr, len);
   const r = resolve(dir, path, { followFinal: follow });
   try {
     return fn(r);
   } finally {
     r.release();
   }
+}
+
+/**
+ * A path (or symlink target) from the guest: EFAULT out of bounds, ENAMETOOLONG from PATH_MAX
+ * bytes on (before decoding, so a hostile length never makes the host build a huge string),
+ * EILSEQ if not UTF-8.
+ */
+function pathString(mem: GuestMemory, ptr: number, len: number): string {
+  mem.check(ptr, len);
+  if (len >>> 0 >= PATH_MAX) fail(Errno.NAMETOOLONG, 'path too long');
+  return mem.string(ptr, len);
 }
 
 function lstatOrUndefined(dir: DirNode, name: string): Stat | undefined {
@@ -196,7 +207,7 @@ function pathOpen(
   if (oflags & OFlags.DIRECTORY && oflags & (OFlags.CREAT | OFlags.TRUNC)) throw EINVAL;
   if (fdflags & (FdFlags.DSYNC | FdFlags.RSYNC | FdFlags.SYNC)) fail(Errno.NOTSUP, 'sync fdflags are not supported');
   s.mem.check(outPtr, 4);
-  const path = s.mem.string(pathPtr, pathLen);
+  const path = pathString(s.mem, pathPtr, pathLen);
   const write = (BigInt.asUintN(64, rightsBase) & Rights.FD_WRITE) !== 0n;
   const read = (BigInt.asUintN(64, rightsBase) & Rights.FD_READ) !== 0n || !write;
   const create = (oflags & OFlags.CREAT) !== 0;
@@ -274,64 +285,74 @@ function pollOneoff(s: WasiState, inPtr: number, outPtr: number, nsubs: number, 
   mem.check(inPtr, nsubs * SIZE.subscription);
   mem.check(outPtr, nsubs * SIZE.event);
   mem.check(neventsPtr, 4);
-  const dv = mem.dv;
+  // Subscriptions are read from a copy if the guest made them overlap the events it asked for.
+  const inStart = inPtr >>> 0;
+  const inEnd = inStart + nsubs * SIZE.subscription;
+  const outStart = outPtr >>> 0;
+  const overlap = inStart < outStart + nsubs * SIZE.event && outStart < inEnd;
+  const dv = overlap ? new DataView(mem.u8.slice(inStart, inEnd).buffer) : mem.dv;
+  const base = overlap ? 0 : inStart;
+  const out = mem.dv;
   const now = hrtime();
-  const deadlines: (bigint | undefined)[] = new Array(nsubs);
-  const fdReady: (Fd | undefined)[] = new Array(nsubs);
+  let realOffset: bigint | undefined; // realtime - monotonic, for absolute realtime deadlines
+  /** Monotonic deadline of clock subscription i (validated in the first pass). */
+  const deadline = (p: number): bigint => {
+    const timeout = dv.getBigUint64(p + 24, true);
+    if (!(dv.getUint16(p + 40, true) & SubClockFlags.ABSTIME)) return now + timeout;
+    if (dv.getUint32(p + 16, true) === ClockId.MONOTONIC) return timeout;
+    realOffset ??= clockNow(ClockId.REALTIME) - hrtime();
+    return timeout - realOffset;
+  };
+  // Pass 1: validate everything (no host memory proportional to nsubscriptions).
   let anyFd = false;
   let earliest: bigint | undefined;
   for (let i = 0; i < nsubs; i++) {
-    const p = (inPtr >>> 0) + i * SIZE.subscription;
+    const p = base + i * SIZE.subscription;
     const tag = dv.getUint8(p + 8);
     if (tag === EventType.CLOCK) {
       const id = dv.getUint32(p + 16, true);
-      const timeout = dv.getBigUint64(p + 24, true);
-      const flags = dv.getUint16(p + 40, true);
       if (id !== ClockId.REALTIME && id !== ClockId.MONOTONIC) throw EINVAL;
-      if (flags & ~SubClockFlags.ABSTIME) throw EINVAL;
-      let deadline: bigint;
-      if (flags & SubClockFlags.ABSTIME) {
-        deadline = id === ClockId.MONOTONIC ? timeout : now + (timeout - clockNow(ClockId.REALTIME));
-      } else {
-        deadline = now + timeout;
+      if (dv.getUint16(p + 40, true) & ~SubClockFlags.ABSTIME) throw EINVAL;
+      if (!anyFd) {
+        const d = deadline(p);
+        if (earliest === undefined || d < earliest) earliest = d;
       }
-      deadlines[i] = deadline;
-      if (earliest === undefined || deadline < earliest) earliest = deadline;
     } else if (tag === EventType.FD_READ || tag === EventType.FD_WRITE) {
-      fdReady[i] = s.fds.get(dv.getUint32(p + 16, true));
+      s.fds.get(dv.getUint32(p + 16, true)).pollBytes(tag === EventType.FD_WRITE); // EBADF if closed or a dir
       anyFd = true;
     } else {
       throw EINVAL;
     }
   }
-  let n = 0;
-  const emit = (i: number, type: number, nbytes: bigint) => {
-    const src = (inPtr >>> 0) + i * SIZE.subscription;
-    const e = (outPtr >>> 0) + n * SIZE.event;
-    mem.u8.fill(0, e, e + SIZE.event);
-    dv.setBigUint64(e, dv.getBigUint64(src, true), true);
-    dv.setUint8(e + 10, type);
-    dv.setBigUint64(e + 16, nbytes, true);
-    n++;
-  };
-  if (anyFd) {
-    for (let i = 0; i < nsubs; i++) {
-      const f = fdReady[i];
-      if (f === undefined) continue;
-      const write = dv.getUint8((inPtr >>> 0) + i * SIZE.subscription + 8) === EventType.FD_WRITE;
-      emit(i, write ? EventType.FD_WRITE : EventType.FD_READ, f.pollBytes(write));
-    }
-  } else {
+  // All our fds are always ready: report them at once. Otherwise sleep until the earliest clock.
+  let due = 0n;
+  if (!anyFd) {
     const wait = earliest! - now;
     if (wait > 0n) s.sleep(wait);
     const after = hrtime();
-    const due = after > earliest! ? after : earliest!;
-    for (let i = 0; i < nsubs; i++) {
-      const d = deadlines[i];
-      if (d !== undefined && d <= due) emit(i, EventType.CLOCK, 0n);
-    }
+    due = after > earliest! ? after : earliest!;
   }
-  dv.setUint32(neventsPtr >>> 0, n, true);
+  // Pass 2: write the events.
+  let n = 0;
+  for (let i = 0; i < nsubs; i++) {
+    const p = base + i * SIZE.subscription;
+    const tag = dv.getUint8(p + 8);
+    let nbytes = 0n;
+    if (anyFd) {
+      if (tag === EventType.CLOCK) continue;
+      nbytes = s.fds.get(dv.getUint32(p + 16, true)).pollBytes(tag === EventType.FD_WRITE);
+    } else if (deadline(p) > due) {
+      continue;
+    }
+    const e = outStart + n * SIZE.event;
+    const userdata = dv.getBigUint64(p, true);
+    mem.u8.fill(0, e, e + SIZE.event);
+    out.setBigUint64(e, userdata, true);
+    out.setUint8(e + 10, tag);
+    out.setBigUint64(e + 16, nbytes, true);
+    n++;
+  }
+  out.setUint32(neventsPtr >>> 0, n, true);
   return OK;
 }
 
@@ -672,7 +693,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // path_symlink(old_path, fd, new_path): absolute target EPERM, empty ENOENT (backend checks);
   // existing name (also "."): EEXIST; "name/": ENOENT (wasmtime).
   def('path_symlink', [P('target', 'path'), FD, P('new_path', 'path')], [], (s, tp, tl, fd, np, nl) => {
-    const target = s.mem.string(tp, tl);
+    const target = pathString(s.mem, tp, tl);
     return withPath(s, fd, np, nl, false, (r) => {
       if (r.name === '.') fail(Errno.EXIST);
       if (r.trailingSlash && lstatOrUndefined(r.dir, r.name) === undefined) fail(Errno.NOENT);
