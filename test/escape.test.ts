@@ -200,7 +200,7 @@ const SUITES: { title: string; wasm: Uint8Array; names: string[]; wasmtime?: Rec
 
 /** What wasmtime 49 answers for each attempt (same guests and layout; TRAP: wasmtime traps). */
 const TRAP = -1, EPERM = 63, ELOOP = 32, ENOENT = 44, EBADF = 8, ENOTDIR = 54, EINVAL = 28, ENAMETOOLONG = 37,
-  ENOTSUP = 58, EFAULT = 21, EISDIR = 31, EBUSY = 10, EILSEQ = 25;
+  ENOTSUP = 58, EFAULT = 21, EISDIR = 31, EBUSY = 10, EILSEQ = 25, ENOTSOCK = 57;
 const WASMTIME_ESCAPE_ERRNO: Record<string, number> = {
   open_long_climbing_path: ENAMETOOLONG, open_huge_path: ENAMETOOLONG, open_embedded_nul: EINVAL,
   open_nul_truncates_to_parent: EINVAL, open_empty_path: ENOENT, open_proc_self_root_name: ENOENT,
@@ -211,7 +211,7 @@ const WASMTIME_ESCAPE_ERRNO: Record<string, number> = {
   fd_guess_above_preopens: EBADF, fd_stdio_as_dir: EBADF, prestat_dir_name_tiny_buffer: ENAMETOOLONG,
   rename_dot_and_root: EBUSY, symlink_target_embedded_nul: EINVAL, open_overlong_utf8_dotdot: EILSEQ,
   open_backslash_dotdot: ENOENT, prestat_on_opened_dir: EBADF, fd_renumber_file_over_preopen: ENOTDIR,
-  fd_renumber_to_unopened: EBADF,
+  fd_renumber_to_unopened: EBADF, rename_dir_into_itself: EINVAL, sock_accept_on_preopen: ENOTSOCK,
   readlink_hostile_buffer: TRAP, prestat_dir_name_hostile_pointer: TRAP, path_open_hostile_pointers: TRAP,
   // every other escape attempt: EPERM
 };

@@ -549,6 +549,24 @@ static int fd_renumber_to_unopened(void) {
   return r ? r : e;
 }
 
+static int rename_dir_into_itself(void) {
+  // Would detach sub from the tree (a cycle no walk could leave) on a naive in-memory backend.
+  return must_fail(raw_path_rename(SB, P("sub"), 3, SB, P("sub/deeper/sub"), L("sub/deeper/sub")), "rename sub -> sub/deeper/sub");
+}
+static int link_directory(void) {
+  // A hard link to a directory (here the preopen's child) would make cycles and a second parent.
+  int e1 = raw_path_link(SB, 0, P("sub"), 3, SB, P("sub/deeper/up"), L("sub/deeper/up"));
+  int e2 = raw_path_link(SB, 0, P("."), 1, SB, P("sub/root"), L("sub/root"));
+  if (e1 == 0 || e2 == 0) return escaped("hard link to a directory succeeded (%d,%d)", e1, e2);
+  note("(link .=%d)", e2);
+  return e1;
+}
+static int sock_accept_on_preopen(void) {
+  __wasi_fd_t fd = 0;
+  int e = __wasi_sock_accept(SB, 0, &fd);
+  return e ? e : describe_opened(fd, "sock_accept on the preopen");
+}
+
 static const attempt_t ATTEMPTS[] = {
 #define A(f) {#f, f}
     A(open_abs_etc_passwd), A(open_abs_host_path), A(open_dotdot), A(open_sub_dotdot_dotdot), A(open_dot_dotdot),
@@ -580,6 +598,7 @@ static const attempt_t ATTEMPTS[] = {
     A(open_fd_table_full_then_escape), A(rename_dot_and_root), A(symlink_to_dot_then_dotdot),
     A(symlink_through_symlinked_dir_dotdot), A(symlink_target_embedded_nul), A(open_overlong_utf8_dotdot),
     A(open_backslash_dotdot), A(prestat_on_opened_dir), A(fd_renumber_file_over_preopen), A(fd_renumber_to_unopened),
+    A(rename_dir_into_itself), A(link_directory), A(sock_accept_on_preopen),
 #undef A
 };
 
