@@ -15,7 +15,7 @@ export const GOAL_FRESH_VS_BARE = 0.3;
 /** Repetitions stop early (but never below MIN_REPS) once a workload has used its time budget,
  *  so the whole bench stays within a few minutes on a loaded machine. */
 export const MIN_REPS = 3;
-const budgetMs = (size: Size): number => (size === 'full' ? 18_000 : 4_000);
+const budgetMs = (size: Size): number => (size === 'full' ? 14_000 : 4_000);
 /** A contender whose warm-up run takes longer than this is skipped for that workload. */
 export const WARMUP_LIMIT_MS = 5_000;
 
