@@ -12,18 +12,23 @@ import { formatErrno, formatOutputs, traceLine } from './trace.js';
 /** Names of all 46 wasi_snapshot_preview1 functions. */
 export const PREVIEW1_FUNCTIONS: readonly string[] = Object.freeze(FUNCTIONS.map((f) => f.name));
 
+const EMPTY_LIST: EncodedList = { blob: new Uint8Array(0), offsets: [] };
+
+/** The strings NUL-terminated and concatenated (one encode), with each one's offset. */
 function encodeList(items: readonly string[]): EncodedList {
-  const parts = items.map((s) => encodeUtf8(s + '\0'));
-  const blob = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  const offsets: number[] = [];
+  if (items.length === 0) return EMPTY_LIST;
+  const blob = encodeUtf8(items.join('\0') + '\0');
+  const offsets: number[] = new Array(items.length);
   let o = 0;
-  for (const p of parts) {
-    offsets.push(o);
-    blob.set(p, o);
-    o += p.length;
+  for (let i = 0; i < items.length; i++) {
+    offsets[i] = o;
+    o += Buffer.byteLength(items[i]!) + 1;
   }
   return { blob, offsets };
 }
+
+/** All import names with a placeholder, so each context's import object starts with a fixed shape. */
+const NS_TEMPLATE: Record<string, Import | null> = Object.fromEntries(FUNCTIONS.map((f) => [f.name, null]));
 
 let sleepCell: Int32Array | undefined;
 /** Blocks the thread (Atomics.wait on a private cell: nothing ever notifies it). */
@@ -37,7 +42,7 @@ function sleepNs(ns: bigint): void {
   }
 }
 
-type Import = (a: any, b: any, c: any, d: any, e: any, f: any, g: any, h: any, i: any) => number;
+export type Import = (a: any, b: any, c: any, d: any, e: any, f: any, g: any, h: any, i: any) => number;
 
 export class WasiContext {
   /** The import object: { wasi_snapshot_preview1: { fd_write: ..., ... } } with every preview1 function. */
@@ -62,9 +67,9 @@ export class WasiContext {
       randomFill: opts.randomFill ?? ((b) => randomFillSync(b)),
       sleep: sleepNs,
     };
-    const ns: Record<string, Import> = {};
+    const ns = { ...NS_TEMPLATE };
     for (const def of FUNCTIONS) ns[def.name] = opts.trace ? this.traced(def, opts.trace) : this.plain(def);
-    this.imports = { wasi_snapshot_preview1: ns };
+    this.imports = { wasi_snapshot_preview1: ns as Record<string, Import> };
   }
 
   /** Call after instantiation with the instance's exported "memory". */

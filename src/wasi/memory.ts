@@ -6,14 +6,16 @@ const EFAULT = new WasiError(Errno.FAULT, 'guest pointer out of bounds');
 const EILSEQ = Errno.ILSEQ;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
+const EMPTY_U8 = new Uint8Array(0);
+const EMPTY_DV = new DataView(new ArrayBuffer(0));
 
 export class GuestMemory {
   private memory: WebAssembly.Memory | undefined;
   private buffer: ArrayBufferLike | undefined;
   /** Byte view of the current buffer (valid after `refresh()`). */
-  u8: Uint8Array = new Uint8Array(0);
+  u8: Uint8Array = EMPTY_U8;
   /** DataView of the current buffer (valid after `refresh()`). */
-  dv: DataView = new DataView(new ArrayBuffer(0));
+  dv: DataView = EMPTY_DV;
   private shared = false;
 
   bind(memory: WebAssembly.Memory): void {
