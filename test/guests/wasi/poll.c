@@ -118,9 +118,11 @@ int main(void) {
     __wasi_fd_t f;
     check(make_file(SANDBOX_FD, "pollfile", "0123456789"), "make pollfile");
     check(open_at(SANDBOX_FD, "pollfile", 0, 0, RIGHTS_ALL, 0, &f), "path_open pollfile");
+    /* One subscription per call: with both at once, wasmtime may report only the first one ready. */
     subs[0] = fd_sub(50, __WASI_EVENTTYPE_FD_READ, f);
-    subs[1] = fd_sub(51, __WASI_EVENTTYPE_FD_WRITE, f);
-    poll_show("fd_read + fd_write on a regular file", subs, 2);
+    poll_show("fd_read on a regular file", subs, 1);
+    subs[0] = fd_sub(51, __WASI_EVENTTYPE_FD_WRITE, f);
+    poll_show("fd_write on a regular file", subs, 1);
     subs[0] = fd_sub(52, __WASI_EVENTTYPE_FD_READ, SANDBOX_FD);
     poll_show("fd_read on a directory", subs, 1);
     (void)__wasi_fd_close(f);
