@@ -76,6 +76,7 @@ function makeFixture() {
     'sandbox/loop_b': 'loop_a',
     'sandbox/grow': 'grow/grow',
     'ro/link': 'file.txt',
+    'ro/dangle': 'created.txt',
   };
   for (const [l, target] of Object.entries(links)) symlinkSync(target, p(l));
   return { root, p, secrets: [secret, parentSecret] };

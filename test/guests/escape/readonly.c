@@ -2,7 +2,7 @@
 // Adversarial guest: tries every kind of write through the read-only preopen "/ro" (with a
 // read-write "/rw" beside it). Prints "NAME: refused errno=N" or "NAME: ESCAPED ...".
 // Layout (made by test/escape.test.ts): ro/file.txt, ro/dir/inner.txt, ro/emptydir, ro/link -> file.txt,
-// rw/src.txt, rw/dir.
+// ro/dangle -> created.txt (dangling), rw/src.txt, rw/dir.
 #include "harness.h"
 
 static int RO = -1, RW = -1;
@@ -204,6 +204,16 @@ static int ro_renumber_onto_rw(void) {
   return e;
 }
 
+static int ro_create_through_dangling_symlink(void) {
+  return open_for_write(RO, FOLLOW, "dangle", __WASI_OFLAGS_CREAT, R_READ | R_WRITE, 0);
+}
+static int ro_rename_noop(void) {
+  // rename(x, x) succeeds on Linux without changing anything; a read-only mount refuses it all the same.
+  return must_fail(raw_path_rename(RO, P("file.txt"), 8, RO, P("file.txt"), 8), "path_rename file.txt -> file.txt");
+}
+static int ro_rmdir_nonempty(void) { return must_fail(raw_path_remove_directory(RO, P("dir"), 3), "path_remove_directory dir"); }
+static int ro_unlink_dir(void) { return must_fail(raw_path_unlink_file(RO, P("dir"), 3), "path_unlink_file dir"); }
+
 static const attempt_t ATTEMPTS[] = {
 #define A(f) {#f, f}
     A(ro_create_file), A(ro_create_file_read_rights), A(ro_create_excl), A(ro_create_in_subdir), A(ro_create_existing),
@@ -217,6 +227,7 @@ static const attempt_t ATTEMPTS[] = {
     A(ro_path_set_times_symlink_nofollow), A(ro_mkdir), A(ro_mkdir_via_subdir_fd), A(ro_rmdir), A(ro_unlink_file),
     A(ro_unlink_symlink), A(ro_symlink), A(ro_link_within), A(ro_link_into), A(ro_link_out), A(ro_rename_within),
     A(ro_rename_dir_within), A(ro_rename_in), A(ro_rename_in_over_existing), A(ro_rename_out), A(ro_rename_dir_out),
+    A(ro_create_through_dangling_symlink), A(ro_rename_noop), A(ro_rmdir_nonempty), A(ro_unlink_dir),
     A(ro_renumber_onto_rw),
 #undef A
 };
