@@ -4,8 +4,14 @@
 import { encodeInstrs } from './encoder.js';
 import type { Code, Instr, Local } from './module.js';
 
-/** Decodes the instructions in src[start, end) (offsets in the result are positions in `src`). */
-export type BodyDecoder = (src: Uint8Array, start: number, end: number) => Instr[];
+/** Called for each instruction of a scan: numeric opcode and the instruction's byte range [start, end). */
+export type InstrVisitor = (op: number, start: number, end: number) => void;
+
+/**
+ * Decodes the instructions in src[start, end) (offsets in the result are positions in `src`); with a
+ * visitor, only visits them (no instruction objects) and returns an empty list.
+ */
+export type BodyDecoder = (src: Uint8Array, start: number, end: number, visit?: InstrVisitor) => Instr[];
 
 export class LazyCode implements Code {
   locals: Local[];
@@ -45,6 +51,24 @@ export class LazyCode implements Code {
    */
   setBody(instrs: readonly Instr[]): void {
     const bytes = encodeInstrs(instrs);
+    this.src = bytes;
+    this.start = 0;
+    this.end = bytes.length;
+    this.cached = null;
+  }
+
+  /**
+   * Visit every instruction without building instruction objects (the fast path for byte-splicing
+   * rewriters). Returns the buffer the visitor's byte ranges index into, and the body's range in it.
+   */
+  scan(visit: InstrVisitor): { bytes: Uint8Array; start: number; end: number } {
+    if (this.cached !== null) this.setBody(this.cached);
+    this.decoder(this.src, this.start, this.end, visit);
+    return { bytes: this.src, start: this.start, end: this.end };
+  }
+
+  /** Replace the body by already-encoded instruction bytes (checked when next decoded or scanned). */
+  setRaw(bytes: Uint8Array): void {
     this.src = bytes;
     this.start = 0;
     this.end = bytes.length;

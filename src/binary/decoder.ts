@@ -30,7 +30,7 @@ import {
 } from './module.js';
 import { Imm, PREFIXED, SINGLE, opcodeText, prefixed, type OpInfo } from './opcodes.js';
 import { Reader } from './reader.js';
-import { LazyCode, type BodyDecoder } from './code.js';
+import { LazyCode, type BodyDecoder, type InstrVisitor } from './code.js';
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
@@ -213,7 +213,7 @@ class CodeDecoder {
    * constant expression). Returns when that `end` has been read; `limit` is the byte bound. With
    * `store` false the instructions are only checked (nothing is kept) and the result is empty.
    */
-  instrs(limit: number, store = true): Instr[] {
+  instrs(limit: number, store = true, visit?: InstrVisitor): Instr[] {
     const r = this.r;
     const buf = r.buf;
     const saveEnd = r.end;
@@ -319,6 +319,7 @@ class CodeDecoder {
         }
       }
       if (store) out.push({ op: info.code, imm, offset });
+      else if (visit !== undefined) visit(info.code, offset, r.pos);
       if (info.nest !== 0) {
         if (info.nest > 0) depth++;
         else if (depth === 0) {
@@ -349,9 +350,9 @@ class Decoder extends CodeDecoder {
     this.lazy = options.lazy ?? true;
     this.checkBodies = options.checkBodies ?? true;
     const mem64 = this.mem64;
-    this.bodyDecoder = (src, start, end) => {
+    this.bodyDecoder = (src, start, end, visit) => {
       const d = new CodeDecoder(src, mem64, start, end);
-      const body = d.instrs(end);
+      const body = d.instrs(end, visit === undefined, visit);
       if (d.r.pos !== end) d.r.fail('function body size mismatch (code after the final `end`)', d.r.pos);
       return body;
     };
