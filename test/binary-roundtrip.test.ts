@@ -338,3 +338,41 @@ test('instructions keep their byte offsets', () => {
   assert.equal(body[1]!.imm, 1000);
   assert.equal(body[2]!.offset - body[1]!.offset, 3); // 0x41 + two LEB bytes
 });
+
+test('scan visits the same instructions as decodeBody; setRaw splices bytes into a working module', () => {
+  const bytes = wat(PROGRAMS.mvp!);
+  const m = decode(bytes);
+  const fresh = decode(bytes);
+  let loops = 0;
+  for (let f = 0; f < m.codes.length; f++) {
+    const code = m.codes[f] as LazyCode;
+    const seen: [number, number, number][] = [];
+    const body = code.scan((op, start, end) => seen.push([op, start, end]));
+    const instrs = (fresh.codes[f] as LazyCode).decodeBody();
+    assert.deepEqual(
+      seen.map(([op, start]) => [op, start]),
+      instrs.map((i) => [i.op, i.offset]),
+    );
+    // Ranges tile the body exactly.
+    assert.equal(seen[0]![1], body.start);
+    for (let i = 1; i < seen.length; i++) assert.equal(seen[i]![1], seen[i - 1]![2]);
+    assert.equal(seen[seen.length - 1]![2], body.end);
+    // Splice a `nop` after every loop header.
+    const parts: number[] = [];
+    let copied = body.start;
+    for (const [op, , end] of seen) {
+      if (op !== 0x03) continue;
+      parts.push(...body.bytes.subarray(copied, end), 0x01);
+      copied = end;
+      loops++;
+    }
+    parts.push(...body.bytes.subarray(copied, body.end));
+    code.setRaw(new Uint8Array(parts));
+  }
+  assert.ok(loops > 0);
+  const out = encode(m);
+  assert.equal(out.length, bytes.length + loops);
+  assert.ok(WebAssembly.validate(out));
+  assert.deepEqual(transcript(out), transcript(bytes));
+  assert.ok(decode(out, { lazy: false }).codes.some((c) => c.body.some((i, k) => i.op === 0x03 && c.body[k + 1]!.op === 0x01)));
+});
