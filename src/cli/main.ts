@@ -3,8 +3,7 @@
 // `error: ...` line and a documented exit status, never a stack trace.
 import { readFileSync } from 'node:fs';
 import { WardenError } from '../errors.js';
-import { writeAllSync } from '../sandbox/run.js';
-import { printable } from '../sandbox/text.js';
+import { err, errorLine, out } from './output.js';
 import { formatFlags, parseFlags, UsageError, type FlagDef } from './flags.js';
 import { EXIT_BY_KIND, EXIT_INTERNAL, EXIT_USAGE, RUN_FLAGS, RUN_SUMMARY, RUN_USAGE, runCommand, type RunState } from './run-command.js';
 
@@ -68,10 +67,6 @@ function commandHelp(c: Command<unknown>): string {
   return [`${c.summary}`, '', `Usage: ${c.usage}`, '', 'Options:', formatFlags(c.flags), '', EXIT_CODES, ''].join('\n');
 }
 
-const out = (text: string): void => writeAllSync(1, Buffer.from(text));
-const err = (text: string): void => writeAllSync(2, Buffer.from(text));
-/** One `error: ...` line on stderr, whatever the message holds. */
-const errorLine = (message: string): void => err(`error: ${printable(message)}\n`);
 
 async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;

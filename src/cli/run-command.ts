@@ -4,8 +4,7 @@ import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { WardenError, type ErrorKind } from '../errors.js';
 import { run } from '../sandbox/api.js';
 import { EXIT_TRAP, type DirOption, type RunOptions, type RunResult } from '../sandbox/options.js';
-import { writeAllSync } from '../sandbox/run.js';
-import { printable } from '../sandbox/text.js';
+import { errorLine, out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
 
 export interface RunState {
@@ -163,13 +162,10 @@ export async function runCommand(state: RunState, positional: readonly string[])
     if (stdinFd !== undefined) closeSync(stdinFd);
   }
   if (state.json) {
-    writeAllSync(1, Buffer.from(jsonResult(result, { module: modulePath })));
+    out(jsonResult(result, { module: modulePath }));
   } else {
-    if (result.returnValues) {
-      const text = result.returnValues.map((v) => `${String(v)}\n`).join('');
-      writeAllSync(1, Buffer.from(text));
-    }
-    if (result.error) writeAllSync(2, Buffer.from(`error: ${printable(result.error.message)}\n`));
+    if (result.returnValues) out(result.returnValues.map((v) => `${String(v)}\n`).join(''));
+    if (result.error) errorLine(result.error.message);
   }
   if (result.error) return EXIT_BY_KIND[result.error.kind] ?? EXIT_INTERNAL;
   return result.exitCode & 0xff;
