@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { decode } from '../src/binary/decoder.js';
@@ -52,12 +52,15 @@ export function loadWasmOpt(): Promise<Main> {
 }
 
 let scratch: string | undefined;
+let uses = 0;
 
 /** The module generator failed (not a failure of the code under test). */
 export class GeneratorError extends Error {}
 
 /** A valid random module made by `wasm-opt -ttf` from `seed` bytes. */
 export async function ttf(seed: Uint8Array, features: readonly string[] = NODE_FEATURES): Promise<Uint8Array> {
+  // One wasm-opt instance degrades after many runs (its heap fills): start a fresh one now and then.
+  if (++uses % 300 === 0) wasmOpt = undefined;
   const main = await loadWasmOpt();
   scratch ??= mkdtempSync(join(tmpdir(), 'warden-ttf-'));
   const inp = join(scratch, 'in.bin');
@@ -65,7 +68,8 @@ export async function ttf(seed: Uint8Array, features: readonly string[] = NODE_F
   rmSync(out, { force: true });
   writeFileSync(inp, seed);
   try {
-    main(['-ttf', inp, '-o', out, '-q', ...features]);
+    const status = main(['-ttf', inp, '-o', out, '-q', ...features]);
+    if (status !== 0 || !existsSync(out) || statSync(out).size < 8) throw new Error(`exit status ${status}, no module written`);
   } catch (e) {
     // wasm-opt itself crashed on this seed (it happens): start a fresh copy for the next case.
     wasmOpt = undefined;
