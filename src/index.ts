@@ -13,5 +13,7 @@ export {
   type OutputOption,
 } from './sandbox/options.js';
 export { WardenError, isWardenError, type ErrorKind } from './errors.js';
+export { instrument, FUEL_IMPORT, type InstrumentOptions, type InstrumentRequires, type Instrumented } from './instrument/index.js';
+export { DEFAULT_LIMITS } from './limits/defaults.js';
 export { MemoryFs } from './fs/index.js';
 export type { ClockPolicy } from './wasi/options.js';

@@ -14,7 +14,7 @@ export async function run(bytes: Uint8Array | ArrayBuffer, options: RunOptions =
     module = await compile(bytes);
   } catch (e) {
     if (e instanceof WardenError && e.kind === 'invalid-module') {
-      return { exitCode: EXIT_FAILURE, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), durationMs: 0, error: e };
+      return { exitCode: EXIT_FAILURE, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), durationMs: 0, error: e, fuelUsed: 0, peakMemoryBytes: 0 };
     }
     throw e;
   }

@@ -1,10 +1,14 @@
 // compile(): validate a module, name it by its sha256 digest and cache the compiled form, so the
-// same bytes compile once; a CompiledModule then runs any number of fresh sandboxes.
+// same bytes compile once; a CompiledModule then runs any number of fresh sandboxes. What V8 compiles is the
+// module rewritten by instrument() (fuel metering, memory/table caps), once per limit profile.
 import { createHash } from 'node:crypto';
 import { WardenError } from '../errors.js';
 import { readFunctionNames } from '../binary/names.js';
 import { printable } from './text.js';
 import { readSignatures, type ModuleSignatures } from './signatures.js';
+import { BinaryError } from '../binary/module.js';
+import { instrument, FUEL_IMPORT, type Instrumented, type InstrumentRequires } from '../instrument/index.js';
+import { DEFAULT_LIMITS } from '../limits/defaults.js';
 import type { RunOptions, RunResult } from './options.js';
 import { runCompiled } from './run.js';
 
@@ -13,11 +17,34 @@ export interface CompileOptions {
   cache?: boolean;
 }
 
+/** The caps that change the rewritten bytes (fuel does not: any budget runs the same code). */
+export interface LimitProfile {
+  memoryBytes: number;
+  tableElements: number;
+}
+
+export const DEFAULT_PROFILE: LimitProfile = { memoryBytes: DEFAULT_LIMITS.memoryBytes, tableElements: DEFAULT_LIMITS.tableElements };
+
+/** One instrumented, compiled form of a module. */
+export interface ModuleVariant {
+  module: WebAssembly.Module;
+  requires: InstrumentRequires;
+  /** WebAssembly.Module.imports(module), the fuel import included. */
+  imports: WebAssembly.ModuleImportDescriptor[];
+  /** A location in the compiled module -> the same place in the original module. */
+  original: Instrumented['original'];
+}
+
+const profileKey = (p: LimitProfile): string => `${p.memoryBytes}/${p.tableElements}`;
+
 export class CompiledModule {
   /** Hex sha256 of the module bytes. */
   readonly digest: string;
+  /** The module as compiled for the default limits (instrumented). */
   readonly module: WebAssembly.Module;
+  /** The module's own imports (without the fuel import Warden adds). */
   readonly imports: WebAssembly.ModuleImportDescriptor[];
+  /** The module's own exports (without the fuel and memory exports Warden adds). */
   readonly exports: WebAssembly.ModuleExportDescriptor[];
   /** Names of the exported functions, in export order. */
   readonly functionExports: readonly string[];
@@ -27,16 +54,45 @@ export class CompiledModule {
   readonly signatures: ModuleSignatures | undefined;
   /** Size of the module in bytes. */
   readonly size: number;
+  /** The original bytes (other limit profiles are instrumented from them on first use). */
+  private readonly bytes: Uint8Array;
+  /** Instrumented variants by limit profile (a rejected promise holds a 'memory' error: the module cannot fit). */
+  private readonly variants = new Map<string, Promise<ModuleVariant>>();
 
-  constructor(digest: string, module: WebAssembly.Module, bytes: Uint8Array) {
+  constructor(digest: string, bytes: Uint8Array, base: ModuleVariant) {
     this.digest = digest;
-    this.module = module;
-    this.imports = WebAssembly.Module.imports(module);
-    this.exports = WebAssembly.Module.exports(module);
+    this.module = base.module;
+    const added = new Set<string>([base.requires.fuel?.global ?? '', ...base.requires.memories]);
+    this.imports = WebAssembly.Module.imports(base.module).filter((i) => !(i.module === FUEL_IMPORT.module && i.name === FUEL_IMPORT.name));
+    this.exports = WebAssembly.Module.exports(base.module).filter((e) => !added.has(e.name));
     this.functionExports = this.exports.filter((e) => e.kind === 'function').map((e) => e.name);
     this.functionNames = readFunctionNames(bytes);
     this.signatures = readSignatures(bytes);
     this.size = bytes.length;
+    this.bytes = bytes;
+  }
+
+  /** The module instrumented and compiled for `profile` (cached per profile). Rejects with WardenError('memory') if it cannot fit. */
+  variant(profile: LimitProfile = DEFAULT_PROFILE): Promise<ModuleVariant> {
+    const key = profileKey(profile);
+    let v = this.variants.get(key);
+    if (!v) {
+      v = (async () => {
+        const { bytes, requires, original } = instrument(this.bytes, profile);
+        const module = await WebAssembly.compile(bytes);
+        return { module, requires, imports: WebAssembly.Module.imports(module), original };
+      })();
+      v.catch(() => {}); // kept: a module too big for a profile stays too big
+      this.variants.set(key, v);
+      while (this.variants.size > VARIANT_ENTRIES) this.variants.delete(this.variants.keys().next().value as string);
+    }
+    return v;
+  }
+
+  /** @internal Records a variant compiled by compile(). */
+  setVariant(profile: LimitProfile, v: Promise<ModuleVariant>): void {
+    v.catch(() => {});
+    this.variants.set(profileKey(profile), v);
   }
 
   /** Runs the module in a fresh sandbox (new instance, WASI context and preopens). */
@@ -44,6 +100,9 @@ export class CompiledModule {
     return runCompiled(this, options);
   }
 }
+
+/** Limit profiles kept per module. */
+const VARIANT_ENTRIES = 8;
 
 /** Compiled modules by digest; bounded, least recently used dropped first. */
 const cache = new Map<string, Promise<CompiledModule>>();
@@ -101,16 +160,48 @@ function toBytes(input: unknown): Uint8Array {
   throw new WardenError('config', `compile: expected a Uint8Array or ArrayBuffer, got ${input === null ? 'null' : typeof input}`);
 }
 
-async function compileFresh(digest: string, bytes: Uint8Array): Promise<CompiledModule> {
-  checkPreamble(bytes);
-  let module: WebAssembly.Module;
+/** V8's verdict on the original bytes, when the rewriter refused or broke them. */
+async function v8Verdict(bytes: Uint8Array): Promise<WardenError | undefined> {
   try {
-    module = await WebAssembly.compile(bytes);
+    await WebAssembly.compile(bytes);
+    return undefined;
   } catch (e) {
-    if (e instanceof WebAssembly.CompileError) throw invalidFromV8(e);
+    if (e instanceof WebAssembly.CompileError) return invalidFromV8(e);
     throw e;
   }
-  return new CompiledModule(digest, module, bytes);
+}
+
+async function compileFresh(digest: string, bytes: Uint8Array): Promise<CompiledModule> {
+  checkPreamble(bytes);
+  // Instrument for the default limits; a module that cannot fit them still compiles (the runs say why).
+  let out: ReturnType<typeof instrument>;
+  let limitError: WardenError | undefined;
+  try {
+    try {
+      out = instrument(bytes, DEFAULT_PROFILE);
+    } catch (e) {
+      if (!(e instanceof WardenError && e.kind === 'memory')) throw e;
+      limitError = e;
+      out = instrument(bytes, {});
+    }
+  } catch (e) {
+    // Malformed input: V8's message is the more familiar one; otherwise the rewriter's own (unsupported: ...).
+    if (e instanceof BinaryError) throw (await v8Verdict(bytes)) ?? e;
+    throw e;
+  }
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(out.bytes);
+  } catch (e) {
+    if (!(e instanceof WebAssembly.CompileError)) throw e;
+    const verdict = await v8Verdict(bytes);
+    if (verdict) throw verdict;
+    throw new WardenError('internal', `internal error: the instrumented module does not compile: ${printable(e.message)}`);
+  }
+  const base: ModuleVariant = { module, requires: out.requires, imports: WebAssembly.Module.imports(module), original: out.original };
+  const cm = new CompiledModule(digest, bytes, base);
+  cm.setVariant(DEFAULT_PROFILE, limitError ? Promise.reject(limitError) : Promise.resolve(base));
+  return cm;
 }
 
 /** Validates and compiles a module; the same bytes (by sha256) compile once per process. */

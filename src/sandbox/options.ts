@@ -2,6 +2,7 @@
 import { WardenError } from '../errors.js';
 import type { MemoryFs } from '../fs/index.js';
 import type { ClockPolicy } from '../wasi/options.js';
+import { DEFAULT_LIMITS, MAX_FUEL } from '../limits/defaults.js';
 
 /** Where a guest output stream goes. */
 export type OutputOption = 'buffer' | 'inherit' | { write(chunk: Uint8Array): void };
@@ -22,6 +23,14 @@ export interface RunLimits {
   stdoutBytes?: number;
   /** Cap on guest stderr bytes (default 64 MiB). */
   stderrBytes?: number;
+  /** Instruction budget (default 10^12, see src/limits/defaults.ts); past it the run ends with 'fuel'. */
+  fuel?: number | bigint;
+  /** Wall-clock deadline in ms (default 30 000), start function included; past it the run ends with 'timeout'. */
+  timeoutMs?: number;
+  /** Cap on all linear memory together, in bytes (default 1 GiB): memory.grow beyond it returns -1. */
+  memoryBytes?: number;
+  /** Cap on the elements of each table (default 1 000 000): table.grow beyond it returns -1. */
+  tableElements?: number;
 }
 
 export interface RunOptions {
@@ -58,6 +67,10 @@ export interface RunResult {
   error?: WardenError;
   /** The values the invoked export returned (with `invoke`). */
   returnValues?: unknown[];
+  /** Fuel consumed (deterministic: the same module and input use the same fuel). */
+  fuelUsed: number;
+  /** Linear memory at its largest, all memories together, in bytes (memory never shrinks: the final size). */
+  peakMemoryBytes: number;
 }
 
 export const DEFAULT_OUTPUT_CAP = 64 * 1024 * 1024;
@@ -99,6 +112,23 @@ export interface CheckedOptions {
   stderr: OutputOption;
   stdoutCap: number;
   stderrCap: number;
+  fuel: bigint;
+  timeoutMs: number;
+  memoryBytes: number;
+  tableElements: number;
+}
+
+function checkFuel(v: unknown): bigint {
+  if (v === undefined) return DEFAULT_LIMITS.fuel;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'bigint' && v >= 0n && v <= MAX_FUEL) return v;
+  bad(`limits.fuel must be a non-negative integer (number or bigint) of at most 2^62-1`);
+}
+
+function checkLimit(what: string, v: unknown, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) bad(`${what} must be an integer from 0 to ${max}`);
+  return v;
 }
 
 /** Validates the plain-data parts of RunOptions; throws WardenError('config') on misuse. */
@@ -141,5 +171,9 @@ export function checkOptions(o: RunOptions): CheckedOptions {
     stderr: checkOutput('stderr', o.stderr),
     stdoutCap: checkCap('limits.stdoutBytes', o.limits?.stdoutBytes),
     stderrCap: checkCap('limits.stderrBytes', o.limits?.stderrBytes),
+    fuel: checkFuel(o.limits?.fuel),
+    timeoutMs: checkLimit('limits.timeoutMs', o.limits?.timeoutMs, DEFAULT_LIMITS.timeoutMs, 2 ** 31 - 1),
+    memoryBytes: checkLimit('limits.memoryBytes', o.limits?.memoryBytes, DEFAULT_LIMITS.memoryBytes, Number.MAX_SAFE_INTEGER),
+    tableElements: checkLimit('limits.tableElements', o.limits?.tableElements, DEFAULT_LIMITS.tableElements, 2 ** 32 - 1),
   };
 }

@@ -7,7 +7,9 @@ import { openPreopen } from '../fs/index.js';
 import type { DirNode } from '../fs/types.js';
 import { WasiContext } from '../wasi/context.js';
 import { ProcExit, RunAbort, type InputSource, type OutputSink, type Preopen } from '../wasi/options.js';
-import type { CompiledModule } from './compile.js';
+import type { CompiledModule, ModuleVariant } from './compile.js';
+import { LimitMeter } from '../limits/meter.js';
+import { FUEL_IMPORT } from '../instrument/index.js';
 import { checkImports, linkErrorFromV8 } from './link.js';
 import { checkOptions, EXIT_FAILURE, EXIT_TRAP, type DirOption, type OutputOption, type RunOptions, type RunResult } from './options.js';
 import type { FuncSig } from './signatures.js';
@@ -191,6 +193,31 @@ function guardImports(
   return out;
 }
 
+/** A V8 stack with the instrumented module's function indices and offsets turned back into the original's. */
+function originalStack(stack: string, variant: ModuleVariant): string {
+  return stack.replace(/wasm-function\[(\d+)\]:0x([0-9a-f]+)/g, (_, f: string, off: string) => {
+    const o = variant.original(Number(f), parseInt(off, 16));
+    return `wasm-function[${o.funcIndex}]:0x${o.offset.toString(16)}`;
+  });
+}
+
+/** Fuel used and peak memory of a run, read from the instance (or what the host last saw, if there is none). */
+function usage(meter: LimitMeter, variant: ModuleVariant | undefined, instance: WebAssembly.Instance | undefined): { fuelUsed: number; peakMemoryBytes: number } {
+  let counter: bigint | undefined;
+  let peak = variant?.requires.initialMemoryBytes ?? 0;
+  if (instance && variant) {
+    const g = variant.requires.fuel ? instance.exports[variant.requires.fuel.global] : undefined;
+    if (g instanceof WebAssembly.Global && typeof g.value === 'bigint') counter = g.value;
+    let sum = 0;
+    for (const name of variant.requires.memories) {
+      const m = instance.exports[name];
+      if (m instanceof WebAssembly.Memory) sum += m.buffer.byteLength;
+    }
+    peak = Math.max(peak, sum);
+  }
+  return { fuelUsed: Number(meter.used(counter)), peakMemoryBytes: peak };
+}
+
 /** Runs a compiled module once in a fresh sandbox. Rejects only for host misuse ('config', 'host-dir'). */
 export async function runCompiled(cm: CompiledModule, options: RunOptions): Promise<RunResult> {
   const o = checkOptions(options);
@@ -227,6 +254,9 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
   }
 
   const started = performance.now();
+  const meter = new LimitMeter(o.fuel, o.timeoutMs);
+  let variant: ModuleVariant | undefined;
+  let instance: WebAssembly.Instance | undefined;
   const result = (exitCode: number, error?: WardenError, returnValues?: unknown[]): RunResult => ({
     exitCode,
     stdout: stdout.collected(),
@@ -234,17 +264,26 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
     durationMs: performance.now() - started,
     ...(error ? { error } : {}),
     ...(returnValues ? { returnValues } : {}),
+    ...usage(meter, variant, instance),
   });
   const state: { ended?: ProcExit | RunAbort } = {};
   const ending = (e: ProcExit | RunAbort): RunResult =>
     e instanceof ProcExit ? result(e.code) : result(EXIT_TRAP, e.error);
   try {
-    let plan = linkPlan(cm, ctx.imports);
-    let imports = plan.error ? undefined : guardImports(plan.imports, ctx.imports, state);
+    try {
+      variant = await cm.variant({ memoryBytes: o.memoryBytes, tableElements: o.tableElements });
+    } catch (e) {
+      if (e instanceof WardenError && e.kind === 'memory') return result(EXIT_TRAP, e);
+      throw e;
+    }
+    const provided: WebAssembly.Imports = { ...ctx.imports, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: meter.refill } };
+    const wanted = variant.imports;
+    let plan = linkPlan(cm, provided);
+    let imports = plan.error ? undefined : guardImports(wanted, provided, state);
     if (!plan.error && !imports) {
       linkPlans.delete(cm); // the provided imports changed shape: check again
-      plan = linkPlan(cm, ctx.imports);
-      imports = plan.error ? undefined : guardImports(plan.imports, ctx.imports, state);
+      plan = linkPlan(cm, provided);
+      imports = plan.error ? undefined : guardImports(wanted, provided, state);
     }
     if (plan.error || !imports) {
       return result(EXIT_FAILURE, plan.error ?? new WardenError('link', 'unsatisfied imports'));
@@ -254,10 +293,11 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
     if (!exported.includes(entry)) return result(EXIT_FAILURE, noEntry(cm, options.invoke));
     const args = options.invoke !== undefined ? invokeArgs(entry, cm.signatures?.exports.get(entry), options.invokeArgs ?? []) : [];
 
-    const instance = new WebAssembly.Instance(cm.module, imports);
+    instance = new WebAssembly.Instance(variant.module, imports);
     const memory = instance.exports['memory'];
     if (memory instanceof WebAssembly.Memory) ctx.bindMemory(memory);
-    const call = (name: string, a: unknown[]): unknown => (instance.exports[name] as (...x: unknown[]) => unknown)(...a);
+    const exports = instance.exports;
+    const call = (name: string, a: unknown[]): unknown => (exports[name] as (...x: unknown[]) => unknown)(...a);
     if (options.invoke !== undefined && exported.includes('_initialize') && entry !== '_initialize') call('_initialize', []);
     const value = call(entry, args);
     if (state.ended) return ending(state.ended);
@@ -269,6 +309,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
     if (state.ended) return ending(state.ended);
     if (e instanceof ProcExit || e instanceof RunAbort) return ending(e);
     if (e instanceof WebAssembly.LinkError) return result(EXIT_FAILURE, linkErrorFromV8(e));
+    if (variant && e instanceof Error && typeof e.stack === 'string') e.stack = originalStack(e.stack, variant);
     const fault = guestFault(e, cm.functionNames);
     if (fault) return result(EXIT_TRAP, fault);
     if (e instanceof WardenError) throw e;

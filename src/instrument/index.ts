@@ -1,0 +1,583 @@
+// instrument(): rewrites a module's bytecode so a host can bound it: fuel metering (a deterministic instruction
+// budget counted in a module-defined i64 global, refilled by an imported host function when it goes negative)
+// and caps on linear memory and table sizes. Byte-level: sections and bodies are copied except where rewritten.
+//
+// Fuel scheme: every instruction costs 1 (end/else/catch cost 0); bulk operations also cost n/16 per byte
+// (memory.fill/copy/init), 1 per element (table.fill/copy/init/grow) and 4096 per page (memory.grow), taken
+// from their length operand at run time. A basic block's cost is charged where it starts: at function entry,
+// after loop/if/else/catch, and after an `end` that control can reach other than by falling through. Function
+// entries, loop headers and bulk operations then check `fuel < 0` and call the host, so any unbounded
+// execution keeps calling the host. Branches out of a block may leave part of its cost charged but not run
+// (deterministic: the same execution is always charged the same).
+
+import { WardenError } from '../errors.js';
+import { BinaryError } from '../binary/module.js';
+import { Cursor, Out } from './bytes.js';
+import { copyConstExpr, OffsetMap, rewriteBody, type BodyContext } from './body.js';
+
+export interface InstrumentOptions {
+  /** Insert fuel metering (default true). */
+  fuel?: boolean;
+  /** Cap on all linear memory together, in bytes (rounded down to whole 64 KiB pages). */
+  memoryBytes?: number;
+  /** Cap on the number of elements of each table. */
+  tableElements?: number;
+}
+
+/** What the host must supply to run the rewritten module. */
+export interface InstrumentRequires {
+  /**
+   * Fuel metering: the import the module calls with the (negative) counter when it runs out, which
+   * returns the new counter value (or throws to stop the guest), and the export name of the counter
+   * global (mutable i64: the fuel left; fuel used = fuel given - value).
+   */
+  fuel: { module: string; name: string; signature: '(i64) -> i64'; global: string } | null;
+  /** Export name of each memory (imported ones first), so the host can read sizes. */
+  memories: string[];
+  /** Total initial size of all linear memories, in bytes. */
+  initialMemoryBytes: number;
+  /** The caps that were applied (null when none was asked). */
+  memoryCapBytes: number | null;
+  tableCapElements: number | null;
+  /** The module's own function indices from this one on are one higher in the rewritten module. */
+  shiftedFunctionsFrom: number | null;
+}
+
+export interface Instrumented {
+  bytes: Uint8Array;
+  requires: InstrumentRequires;
+  /** Maps a location in the rewritten module (function index, byte offset) back to the original module. */
+  original(funcIndex: number, offset: number): { funcIndex: number; offset: number };
+}
+
+export const FUEL_IMPORT = { module: 'warden', name: 'fuel' } as const;
+const PAGE = 65536;
+
+interface Section {
+  id: number;
+  start: number;
+  end: number;
+}
+
+interface LimitsAt {
+  flags: number;
+  min: number;
+  max: number | null;
+}
+
+function readLimits(c: Cursor, what: string): LimitsAt {
+  const at = c.pos;
+  const flags = c.byte();
+  if (flags & 0x04) c.unsupported(`64-bit ${what}`, at);
+  if (flags > 0x03) c.fail(`bad limits flags 0x${flags.toString(16)}`, at);
+  const min = c.u32();
+  const max = flags & 1 ? c.u32() : null;
+  return { flags, min, max };
+}
+
+function writeLimits(out: Out, l: LimitsAt): void {
+  out.byte(l.flags);
+  out.u32(l.min);
+  if (l.max !== null) out.u32(l.max);
+}
+
+/** Reads the param count of every type (flattening rec groups); -1 for struct/array types. */
+function readTypes(c: Cursor): number[] {
+  const counts: number[] = [];
+  const fieldType = (): void => {
+    const at = c.pos;
+    const b = c.buf[c.pos];
+    if (b === 0x78 || b === 0x77) c.pos++;
+    else c.skipValType();
+    if (c.byte() > 1) c.fail('bad mutability', at);
+  };
+  const subType = (): void => {
+    const at = c.pos;
+    let b = c.byte();
+    if (b === 0x50 || b === 0x4f) {
+      const n = c.u32();
+      for (let i = 0; i < n; i++) c.u32();
+      b = c.byte();
+    }
+    if (b === 0x60) {
+      const np = c.u32();
+      for (let i = 0; i < np; i++) c.skipValType();
+      const nr = c.u32();
+      for (let i = 0; i < nr; i++) c.skipValType();
+      counts.push(np);
+    } else if (b === 0x5f) {
+      const n = c.u32();
+      for (let i = 0; i < n; i++) fieldType();
+      counts.push(-1);
+    } else if (b === 0x5e) {
+      fieldType();
+      counts.push(-1);
+    } else c.unsupported(`type form 0x${b.toString(16)}`, at);
+  };
+  const n = c.u32();
+  for (let i = 0; i < n; i++) {
+    if (c.buf[c.pos] === 0x4e) {
+      c.pos++;
+      const m = c.u32();
+      for (let j = 0; j < m; j++) subType();
+    } else subType();
+  }
+  return counts;
+}
+
+/** Section order rank (custom sections excluded). */
+const RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
+
+/** Rewrites `bytes` (a valid module) for metering and caps. Throws BinaryError ('invalid-module') or WardenError('memory'). */
+export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): Instrumented {
+  const fuel = options.fuel !== false;
+  const memCap = options.memoryBytes;
+  const tableCap = options.tableElements;
+  if (memCap !== undefined && !(Number.isSafeInteger(memCap) && memCap >= 0)) {
+    throw new WardenError('config', 'memoryBytes must be a non-negative integer');
+  }
+  if (tableCap !== undefined && !(Number.isSafeInteger(tableCap) && tableCap >= 0)) {
+    throw new WardenError('config', 'tableElements must be a non-negative integer');
+  }
+  const capPages = memCap === undefined ? null : Math.min(Math.floor(memCap / PAGE), 65536);
+
+  const c = new Cursor(bytes);
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new BinaryError('not a WebAssembly module', 0);
+  }
+  if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) throw new BinaryError('unsupported version', 4);
+
+  // Pass 1: section ranges and the counts the rewrite needs.
+  const sections: Section[] = [];
+  c.pos = 8;
+  let lastRank = 0;
+  while (c.pos < bytes.length) {
+    const idAt = c.pos;
+    const id = c.byte();
+    const size = c.u32();
+    const start = c.pos;
+    if (size > bytes.length - start) c.fail(`section ${id} runs past the end of the module`, idAt);
+    if (id !== 0) {
+      const rank = RANK[id];
+      if (rank === undefined) c.fail(`unknown section id ${id}`, idAt);
+      if (rank <= lastRank) c.fail(`section ${id} out of order`, idAt);
+      lastRank = rank;
+    }
+    sections.push({ id, start, end: start + size });
+    c.pos = start + size;
+  }
+  const find = (id: number): Section | undefined => sections.find((s) => s.id === id);
+
+  let paramCounts: number[] = [];
+  const typeSec = find(1);
+  if (typeSec) paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end));
+
+  let importedFuncs = 0;
+  let importedGlobals = 0;
+  const importedMemories: LimitsAt[] = [];
+  let importedTables = 0;
+  let importCount = 0;
+  const importSec = find(2);
+  if (importSec) {
+    const ic = new Cursor(bytes, importSec.start, importSec.end);
+    importCount = ic.u32();
+    for (let i = 0; i < importCount; i++) {
+      const at0 = ic.pos;
+      const mod = ic.name();
+      const field = ic.name();
+      if (fuel && mod === FUEL_IMPORT.module && field === FUEL_IMPORT.name) {
+        ic.unsupported(`import "${mod}" "${field}" (reserved for the fuel meter)`, at0);
+      }
+      const at = ic.pos;
+      const kind = ic.byte();
+      if (kind === 0) {
+        ic.u32();
+        importedFuncs++;
+      } else if (kind === 1) {
+        ic.skipValType();
+        readLimits(ic, 'table');
+        importedTables++;
+      } else if (kind === 2) importedMemories.push(readLimits(ic, 'memory'));
+      else if (kind === 3) {
+        ic.skipValType();
+        ic.byte();
+        importedGlobals++;
+      } else if (kind === 4) {
+        ic.byte();
+        ic.u32();
+      } else ic.fail(`bad import kind ${kind}`, at);
+    }
+  }
+
+  const funcTypes: number[] = [];
+  const funcSec = find(3);
+  if (funcSec) {
+    const fc = new Cursor(bytes, funcSec.start, funcSec.end);
+    const n = fc.u32();
+    for (let i = 0; i < n; i++) funcTypes.push(fc.u32());
+  }
+
+  const memories: LimitsAt[] = [...importedMemories];
+  const memSec = find(5);
+  if (memSec) {
+    const mc = new Cursor(bytes, memSec.start, memSec.end);
+    const n = mc.u32();
+    for (let i = 0; i < n; i++) memories.push(readLimits(mc, 'memory'));
+  }
+  const initialPages = memories.reduce((a, m) => a + m.min, 0);
+  if (capPages !== null && initialPages > capPages) {
+    throw new WardenError(
+      'memory',
+      `memory limit: the module's initial memory is ${initialPages * PAGE} bytes, above the limit of ${capPages * PAGE} bytes`,
+      { initialBytes: initialPages * PAGE, limitBytes: capPages * PAGE },
+    );
+  }
+
+  let definedGlobals = 0;
+  const globalSec = find(6);
+  if (globalSec) definedGlobals = new Cursor(bytes, globalSec.start, globalSec.end).u32();
+
+  const exportNames = new Set<string>();
+  const exportSec = find(7);
+  if (exportSec) {
+    const ec = new Cursor(bytes, exportSec.start, exportSec.end);
+    const n = ec.u32();
+    for (let i = 0; i < n; i++) {
+      exportNames.add(ec.name());
+      ec.byte();
+      ec.u32();
+    }
+  }
+  const freshName = (base: string): string => {
+    let name = base;
+    for (let i = 1; exportNames.has(name); i++) name = `${base}_${i}`;
+    exportNames.add(name);
+    return name;
+  };
+  const fuelGlobalName = fuel ? freshName('__warden_fuel') : '';
+  const memoryNames = memories.map((_, i) => freshName(`__warden_memory${i}`));
+
+  const fuelType = paramCounts.length;
+  const ctx: BodyContext = {
+    importedFuncs,
+    fuelGlobal: importedGlobals + definedGlobals,
+    fuelFunc: importedFuncs,
+    paramCounts,
+    growCheck: capPages !== null && (memories.length > 1 || importedMemories.length > 0) ? { memories: memories.length, capPages } : null,
+    map: new OffsetMap(),
+  };
+  const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
+  const shiftFn = (f: number): number => (f >= shift ? f + 1 : f);
+
+  // Pass 2: write the rewritten module.
+  const out = new Out(Math.ceil(bytes.length * 1.6) + 256);
+  out.bytes(bytes, 0, 8);
+  const section = (id: number, body: () => void): void => {
+    out.byte(id);
+    const slot = out.reserve5();
+    body();
+    out.patch5(slot, out.pos - slot - 5);
+  };
+  const raw = (s: Section): void => {
+    out.byte(s.id);
+    out.u32(s.end - s.start);
+    out.bytes(bytes, s.start, s.end);
+  };
+
+  const writers: Record<number, ((s: Section | undefined) => void) | undefined> = {
+    1: fuel
+      ? (s) =>
+          section(1, () => {
+            const sc = s ? new Cursor(bytes, s.start, s.end) : null;
+            const n = sc ? sc.u32() : 0;
+            out.u32(n + 1);
+            if (sc && s) out.bytes(bytes, sc.pos, s.end);
+            out.bytes(new Uint8Array([0x60, 1, 0x7e, 1, 0x7e]));
+          })
+      : undefined,
+    2: fuel
+      ? (s) =>
+          section(2, () => {
+            const sc = s ? new Cursor(bytes, s.start, s.end) : null;
+            out.u32(importCount + 1);
+            if (sc && s) {
+              sc.u32();
+              out.bytes(bytes, sc.pos, s.end);
+            }
+            out.name(FUEL_IMPORT.module);
+            out.name(FUEL_IMPORT.name);
+            out.byte(0);
+            out.u32(fuelType);
+          })
+      : undefined,
+    4:
+      tableCap === undefined
+        ? undefined
+        : (s) =>
+            section(4, () => {
+              const tc = new Cursor(bytes, s!.start, s!.end);
+              const n = tc.u32();
+              out.u32(n);
+              for (let i = 0; i < n; i++) {
+                const from = tc.pos;
+                const withInit = bytes[tc.pos] === 0x40;
+                if (withInit) tc.skip(2);
+                tc.skipValType();
+                out.bytes(bytes, from, tc.pos);
+                const l = readLimits(tc, 'table');
+                if (l.min > tableCap) {
+                  throw new WardenError('memory', `table limit: table ${importedTables + i} has ${l.min} initial elements, above the limit of ${tableCap}`, {
+                    initialElements: l.min,
+                    limitElements: tableCap,
+                  });
+                }
+                writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? tableCap, tableCap) });
+                if (withInit) copyConstExpr(tc, out, shift);
+              }
+            }),
+    5:
+      capPages === null
+        ? undefined
+        : (s) =>
+            section(5, () => {
+              const mc = new Cursor(bytes, s!.start, s!.end);
+              const n = mc.u32();
+              out.u32(n);
+              for (let i = 0; i < n; i++) {
+                const l = readLimits(mc, 'memory');
+                writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? capPages, capPages) });
+              }
+            }),
+    6: fuel
+      ? (s) =>
+          section(6, () => {
+            out.u32(definedGlobals + 1);
+            if (s) {
+              const gc = new Cursor(bytes, s.start, s.end);
+              gc.u32();
+              for (let i = 0; i < definedGlobals; i++) {
+                const from = gc.pos;
+                gc.skipValType();
+                gc.byte();
+                out.bytes(bytes, from, gc.pos);
+                copyConstExpr(gc, out, shift);
+              }
+            }
+            out.bytes(new Uint8Array([0x7e, 0x01, 0x42, 0x00, 0x0b]));
+          })
+      : undefined,
+    7: (s) =>
+      section(7, () => {
+        const ec = s ? new Cursor(bytes, s.start, s.end) : null;
+        const n = ec ? ec.u32() : 0;
+        out.u32(n + (fuel ? 1 : 0) + memories.length);
+        for (let i = 0; i < n; i++) {
+          const from = ec!.pos;
+          ec!.name();
+          const kind = ec!.byte();
+          out.bytes(bytes, from, ec!.pos);
+          const index = ec!.u32();
+          out.u32(kind === 0 ? shiftFn(index) : index);
+        }
+        if (fuel) {
+          out.name(fuelGlobalName);
+          out.byte(3);
+          out.u32(ctx.fuelGlobal);
+        }
+        memoryNames.forEach((name, i) => {
+          out.name(name);
+          out.byte(2);
+          out.u32(i);
+        });
+      }),
+    8: fuel
+      ? (s) =>
+          section(8, () => {
+            out.u32(shiftFn(new Cursor(bytes, s!.start, s!.end).u32()));
+          })
+      : undefined,
+    9: fuel
+      ? (s) =>
+          section(9, () => {
+            const ec = new Cursor(bytes, s!.start, s!.end);
+            const n = ec.u32();
+            out.u32(n);
+            for (let i = 0; i < n; i++) {
+              const at = ec.pos;
+              const flags = ec.u32();
+              if (flags > 7) ec.fail(`bad element segment flags ${flags}`, at);
+              out.u32(flags);
+              const from = ec.pos;
+              if ((flags & 3) === 2) ec.u32(); // table index
+              out.bytes(bytes, from, ec.pos);
+              if ((flags & 1) === 0) copyConstExpr(ec, out, shift); // active: offset
+              if (flags & 3) {
+                // elemkind byte or reference type
+                const t = ec.pos;
+                if (flags & 4) ec.skipValType();
+                else ec.byte();
+                out.bytes(bytes, t, ec.pos);
+              }
+              const count = ec.u32();
+              out.u32(count);
+              for (let j = 0; j < count; j++) {
+                if (flags & 4) copyConstExpr(ec, out, shift);
+                else out.u32(shiftFn(ec.u32()));
+              }
+            }
+          })
+      : undefined,
+    10: fuel
+      ? (s) =>
+          section(10, () => {
+            const cc = new Cursor(bytes, s!.start, s!.end);
+            const n = cc.u32();
+            if (n !== funcTypes.length) cc.fail('function and code section counts differ', s!.start);
+            out.u32(n);
+            for (let i = 0; i < n; i++) {
+              const size = cc.u32();
+              const start = cc.pos;
+              if (size > s!.end - start) cc.fail('function body runs past the code section', start);
+              const slot = out.reserve5();
+              rewriteBody(new Cursor(bytes, start, start + size), out, funcTypes[i]!, ctx);
+              out.patch5(slot, out.pos - slot - 5);
+              cc.pos = start + size;
+            }
+          })
+      : undefined,
+  };
+
+  // Oversized data: an active segment placed (by a constant offset) beyond the cap.
+  const dataSec = find(11);
+  if (dataSec && capPages !== null) {
+    const dc = new Cursor(bytes, dataSec.start, dataSec.end);
+    const n = dc.u32();
+    for (let i = 0; i < n; i++) {
+      const flags = dc.u32();
+      if (flags === 1) {
+        dc.skip(dc.u32());
+        continue;
+      }
+      if (flags === 2) dc.u32();
+      let offset: number | null = null;
+      if (bytes[dc.pos] === 0x41) {
+        dc.pos++;
+        offset = dc.sleb() >>> 0;
+        if (bytes[dc.pos] !== 0x0b) offset = null;
+      }
+      copyConstExpr(dc, new Out(16), shift);
+      const len = dc.u32();
+      dc.skip(len);
+      if (offset !== null && offset + len > capPages * PAGE) {
+        throw new WardenError(
+          'memory',
+          `memory limit: data segment ${i} ends at byte ${offset + len}, beyond the limit of ${capPages * PAGE} bytes`,
+          { segment: i, endByte: offset + len, limitBytes: capPages * PAGE },
+        );
+      }
+    }
+  }
+
+  const done = new Set<number>();
+  const emitMissingBefore = (rank: number): void => {
+    for (const id of [1, 2, 6, 7]) {
+      if (!done.has(id) && RANK[id]! < rank && writers[id] && !find(id)) {
+        writers[id]!(undefined);
+        done.add(id);
+      }
+    }
+  };
+  for (const s of sections) {
+    if (s.id === 0) {
+      const nc = new Cursor(bytes, s.start, s.end);
+      const name = nc.name();
+      if (name === 'name' && fuel) {
+        const rewritten = rewriteNames(bytes, nc.pos, s.end, shift);
+        if (rewritten) {
+          section(0, () => {
+            out.name('name');
+            out.bytes(rewritten);
+          });
+        }
+        continue;
+      }
+      raw(s);
+      continue;
+    }
+    emitMissingBefore(RANK[s.id]!);
+    const w = writers[s.id];
+    if (w) w(s);
+    else raw(s);
+    done.add(s.id);
+  }
+  emitMissingBefore(100);
+
+  return {
+    bytes: out.result(),
+    requires: {
+      fuel: fuel ? { ...FUEL_IMPORT, signature: '(i64) -> i64', global: fuelGlobalName } : null,
+      memories: memoryNames,
+      initialMemoryBytes: initialPages * PAGE,
+      memoryCapBytes: capPages === null ? null : capPages * PAGE,
+      tableCapElements: tableCap ?? null,
+      shiftedFunctionsFrom: fuel ? importedFuncs : null,
+    },
+    original: (funcIndex, offset) => {
+      if (!fuel) return { funcIndex, offset };
+      const at = ctx.map.lookup(offset);
+      return { funcIndex: funcIndex > importedFuncs ? funcIndex - 1 : funcIndex, offset: at < 0 ? offset : at };
+    },
+  };
+}
+
+/**
+ * The `name` section with function indices from `shift` on moved up by one (function, local and label
+ * names); other subsections are kept. A malformed section is dropped (null): names are only for messages.
+ */
+function rewriteNames(bytes: Uint8Array, start: number, end: number, shift: number): Uint8Array | null {
+  try {
+    const c = new Cursor(bytes, start, end);
+    const out = new Out(end - start + 64);
+    const nameMap = (): void => {
+      const n = c.u32();
+      out.u32(n);
+      for (let i = 0; i < n; i++) {
+        out.u32(c.u32());
+        const from = c.pos;
+        c.skip(c.u32());
+        out.bytes(bytes, from, c.pos);
+      }
+    };
+    while (c.pos < end) {
+      const id = c.byte();
+      const size = c.u32();
+      const subEnd = c.pos + size;
+      if (subEnd > end) return null;
+      if (id < 1 || id > 3) {
+        out.byte(id);
+        out.u32(size);
+        out.bytes(bytes, c.pos, subEnd);
+        c.pos = subEnd;
+        continue;
+      }
+      out.byte(id);
+      const slot = out.reserve5();
+      const n = c.u32();
+      out.u32(n);
+      for (let i = 0; i < n; i++) {
+        const f = c.u32();
+        out.u32(f >= shift ? f + 1 : f);
+        if (id === 1) {
+          const from = c.pos;
+          c.skip(c.u32());
+          out.bytes(bytes, from, c.pos);
+        } else nameMap();
+      }
+      if (c.pos !== subEnd) return null;
+      out.patch5(slot, out.pos - slot - 5);
+    }
+    return out.result();
+  } catch {
+    return null;
+  }
+}

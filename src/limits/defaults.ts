@@ -1,0 +1,29 @@
+// The limits every run has unless the host sets others: one table, so defaults are finite and documented.
+
+/**
+ * | limit           | default        | why                                                                      |
+ * |-----------------|----------------|--------------------------------------------------------------------------|
+ * | fuel            | 10^12 units    | ~ several minutes of CPU: the timeout normally ends a runaway run first;  |
+ * |                 |                | set it lower for a deterministic bound (same input, same cut-off)        |
+ * | timeoutMs       | 30 000 ms      | a command-like run; servers set per-route deadlines                      |
+ * | memoryBytes     | 1 GiB          | all linear memories together (wasm32 could ask for 4 GiB each)           |
+ * | tableElements   | 1 000 000      | per table (8 bytes each in V8: 8 MB); large C++ programs use ~10^5       |
+ * | instances       | 1              | one instance per run (a field for linked multi-module runs, later)       |
+ * | stdout/stderr   | 64 MiB each    | see DEFAULT_OUTPUT_CAP                                                   |
+ */
+export const DEFAULT_LIMITS = {
+  fuel: 1_000_000_000_000n,
+  timeoutMs: 30_000,
+  memoryBytes: 1024 * 1024 * 1024,
+  tableElements: 1_000_000,
+  instances: 1,
+} as const;
+
+/**
+ * Fuel handed to the guest per host call-back: the host gets control (and checks the deadline) once per
+ * slice. At roughly 0.3-1 ns per unit in V8's optimising tier this is every 0.3-1 ms.
+ */
+export const FUEL_SLICE = 1n << 20n;
+
+/** Largest fuel budget accepted (the counter is a signed 64-bit integer, with room below zero). */
+export const MAX_FUEL = (1n << 62n) - 1n;

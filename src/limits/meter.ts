@@ -1,0 +1,67 @@
+// The host side of fuel and deadline limits for one run: the `warden.fuel` import that refills the guest's
+// counter one slice at a time, checks the clock, and ends the run (fuel or timeout) by throwing RunAbort.
+
+import { performance } from 'node:perf_hooks';
+import { WardenError } from '../errors.js';
+import { RunAbort } from '../wasi/options.js';
+import { FUEL_SLICE } from './defaults.js';
+
+/** "500ms", "2s", "1.5s", "2m". */
+export function formatMs(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+export class LimitMeter {
+  /** Fuel put into the guest's counter so far. */
+  private granted = 0n;
+  /** The counter as last seen by the host. */
+  private lastCounter = 0n;
+  /** Set once a limit ended the run: every later call-back re-throws it (a guest that catches it gets no further). */
+  aborted: RunAbort | undefined;
+  /** performance.now() value past which the run ends. */
+  readonly deadline: number;
+
+  constructor(
+    readonly budget: bigint,
+    readonly timeoutMs: number,
+    private readonly slice: bigint = FUEL_SLICE,
+  ) {
+    this.deadline = performance.now() + timeoutMs;
+  }
+
+  /** Ends the run with `error` (remembered, so it sticks). */
+  abort(error: WardenError): RunAbort {
+    this.aborted ??= new RunAbort(error);
+    return this.aborted;
+  }
+
+  /** The RunAbort for a passed deadline. */
+  timeout(): RunAbort {
+    return this.abort(new WardenError('timeout', `deadline of ${formatMs(this.timeoutMs)} passed`, { timeoutMs: this.timeoutMs }));
+  }
+
+  /** The `warden.fuel` import: called with the (negative) counter, returns the refilled counter or throws. */
+  readonly refill = (counter: bigint): bigint => {
+    if (this.aborted) throw this.aborted;
+    this.lastCounter = counter;
+    if (performance.now() >= this.deadline) throw this.timeout();
+    const used = this.granted - counter;
+    if (used > this.budget) {
+      throw this.abort(new WardenError('fuel', `fuel exhausted after ${this.budget} units`, { fuel: this.budget.toString() }));
+    }
+    const left = this.budget - used;
+    const next = left < this.slice ? left : this.slice;
+    this.granted += next - counter;
+    this.lastCounter = next;
+    return next;
+  };
+
+  /** Fuel used, given the guest's counter now (or the last value the host saw, if the instance is gone). */
+  used(counter?: bigint): bigint {
+    const used = this.granted - (counter ?? this.lastCounter);
+    if (used < 0n) return 0n;
+    return used > this.budget ? this.budget : used;
+  }
+}
