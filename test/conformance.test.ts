@@ -34,7 +34,7 @@ const SPEC = JSON.parse(readFileSync(join(CONF, 'cases.json'), 'utf8')) as Cases
 interface Outcome {
   stdout: Buffer;
   stderr: Buffer;
-  /** `exit N`, `trap`, or `error KIND` (a Warden error that is not a trap). */
+  /** `exit N`, `trap`, or `error KIND: MESSAGE` (a Warden error that is not a trap). */
   end: string;
 }
 
@@ -224,7 +224,7 @@ async function runWardenOn(backend: 'host' | 'memory', c: Case, args: string[]):
       stdin: c.stdin ?? '',
       dirs: fx ? fx.dirs : memoryFixture(),
     });
-    const end = r.error ? (r.error.kind === 'trap' ? 'trap' : `error ${r.error.kind}`) : `exit ${r.exitCode}`;
+    const end = !r.error ? `exit ${r.exitCode}` : r.error.kind === 'trap' ? 'trap' : `error ${r.error.kind}: ${r.error.message.split('\n')[0]}`;
     return { stdout: r.stdout, stderr: r.stderr, end };
   } finally {
     if (fx) rmSync(fx.root, { recursive: true, force: true });
