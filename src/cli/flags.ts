@@ -45,14 +45,15 @@ export function parseFlags<S>(argv: readonly string[], defs: readonly FlagDef<S>
     }
     if (!arg.startsWith('-') || arg === '-') break;
     const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : '';
+    // `--name`, or `-x` for one-letter flags (e.g. -o)
+    const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : /^-[a-zA-Z]$/.test(arg) ? arg.slice(1) : '';
     const def = defs.find((d) => d.name === name);
     if (!def) throw new UsageError(`unknown flag ${eq < 0 ? arg : arg.slice(0, eq)} for 'warden ${command}' (see 'warden ${command} --help')`);
     let value = '';
     if (def.value !== undefined) {
       if (eq >= 0) value = arg.slice(eq + 1);
       else if (i + 1 < argv.length) value = argv[++i]!;
-      else throw new UsageError(`--${def.name}: expects a value ${def.value}`);
+      else throw new UsageError(`${def.name.length === 1 ? '-' : '--'}${def.name}: expects a value ${def.value}`);
     } else if (eq >= 0) {
       throw new UsageError(`--${def.name}: takes no value, got "${arg.slice(eq + 1)}"`);
     }
@@ -68,7 +69,7 @@ export function parseFlags<S>(argv: readonly string[], defs: readonly FlagDef<S>
 
 /** The options part of a command's --help, generated from its flag table. */
 export function formatFlags<S>(defs: readonly FlagDef<S>[]): string {
-  const heads = defs.map((d) => `  --${d.name}${d.value !== undefined ? ` ${d.value}` : ''}`);
+  const heads = defs.map((d) => `  ${d.name.length === 1 ? '-' : '--'}${d.name}${d.value !== undefined ? ` ${d.value}` : ''}`);
   const width = Math.max(...heads.map((h) => h.length), 14) + 2;
   const lines = defs.map((d, k) => {
     const [first, ...rest] = d.help.split('\n');

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { WardenError } from '../errors.js';
 import { err, errorLine, out } from './output.js';
 import { formatFlags, parseFlags, UsageError, type FlagDef } from './flags.js';
+import { INSTRUMENT_FLAGS, INSTRUMENT_SUMMARY, INSTRUMENT_USAGE, instrumentCommand, type InstrumentState } from './instrument-command.js';
 import { EXIT_BY_KIND, EXIT_INTERNAL, EXIT_USAGE, RUN_FLAGS, RUN_SUMMARY, RUN_USAGE, runCommand, type RunState } from './run-command.js';
 
 interface Command<S> {
@@ -25,7 +26,8 @@ const EXIT_CODES = `Exit status:
   2      usage error: malformed flag, unreadable MODULE or --stdin file,
          bad --invoke arguments
   70     internal error (a bug in Warden)
-  134    the guest trapped or hit a limit (stack overflow, output cap)`;
+  134    the guest trapped or hit a limit (fuel, timeout, memory,
+         stack overflow, output cap)`;
 
 const COMMANDS: readonly Command<any>[] = [
   {
@@ -37,6 +39,15 @@ const COMMANDS: readonly Command<any>[] = [
     json: (s: RunState) => s.json,
     main: runCommand,
   } satisfies Command<RunState>,
+  {
+    name: 'instrument',
+    summary: INSTRUMENT_SUMMARY,
+    usage: INSTRUMENT_USAGE,
+    flags: INSTRUMENT_FLAGS,
+    init: (): InstrumentState => ({ fuel: true, json: false }),
+    json: (s: InstrumentState) => s.json,
+    main: instrumentCommand,
+  } satisfies Command<InstrumentState>,
 ];
 
 function version(): string {

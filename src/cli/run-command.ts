@@ -3,7 +3,8 @@
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { WardenError, type ErrorKind } from '../errors.js';
 import { run } from '../sandbox/api.js';
-import { EXIT_TRAP, type DirOption, type RunOptions, type RunResult } from '../sandbox/options.js';
+import { EXIT_TRAP, type DirOption, type RunLimits, type RunOptions, type RunResult } from '../sandbox/options.js';
+import { parseBytes, parseDuration, parseFuel } from '../limits/parse.js';
 import { errorLine, out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
 
@@ -14,6 +15,16 @@ export interface RunState {
   invoke?: string;
   trace: boolean;
   json: boolean;
+  limits?: RunLimits;
+}
+
+/** Parses a limit value with `parse` (which throws RangeError) into a usage error. */
+function limitValue<T>(parse: (v: string) => T, v: string): T {
+  try {
+    return parse(v);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 export const EXIT_USAGE = 2;
@@ -91,6 +102,24 @@ export const RUN_FLAGS: readonly FlagDef<RunState>[] = [
       s.invoke = v;
     },
   },
+  {
+    name: 'fuel',
+    value: 'N',
+    help: 'Instruction budget (default 1e12); past it the run ends with\n"fuel exhausted". Same input, same fuel: deterministic.',
+    apply: (s, v) => void ((s.limits ??= {}).fuel = limitValue(parseFuel, v)),
+  },
+  {
+    name: 'timeout',
+    value: 'DURATION',
+    help: 'Wall-clock deadline, e.g. 500ms, 2s, 1m (default 30s).',
+    apply: (s, v) => void ((s.limits ??= {}).timeoutMs = limitValue(parseDuration, v)),
+  },
+  {
+    name: 'max-memory',
+    value: 'SIZE',
+    help: 'Cap on all linear memory, e.g. 64MiB, 1GiB or bytes (default\n1GiB); memory.grow beyond it returns -1.',
+    apply: (s, v) => void ((s.limits ??= {}).memoryBytes = limitValue(parseBytes, v)),
+  },
   { name: 'trace', help: 'Log each WASI call (decoded arguments and errno) to stderr.', apply: (s) => void (s.trace = true) },
   {
     name: 'json',
@@ -116,6 +145,8 @@ function jsonResult(r: RunResult, digestless: { module: string }): string {
     ...stream('stdout', r.stdout),
     ...stream('stderr', r.stderr),
     ...(r.returnValues ? { returnValues: r.returnValues.map((v) => (typeof v === 'bigint' ? v.toString() : v)) } : {}),
+    fuelUsed: r.fuelUsed,
+    peakMemoryBytes: r.peakMemoryBytes,
     error: r.error ? { kind: r.error.kind, message: r.error.message } : null,
   };
   return JSON.stringify(obj) + '\n';
@@ -153,6 +184,7 @@ export async function runCommand(state: RunState, positional: readonly string[])
     stdout: state.json ? 'buffer' : 'inherit',
     stderr: state.json ? 'buffer' : 'inherit',
     trace: state.trace,
+    ...(state.limits ? { limits: state.limits } : {}),
     ...(state.invoke !== undefined ? { invoke: state.invoke, invokeArgs: guestArgs } : { args: guestArgs }),
   };
   let result: RunResult;
