@@ -119,6 +119,33 @@ int main(void) {
     (void)__wasi_fd_close(g);
   }
 
+  printf("== fdflags given to path_open\n");
+  {
+    const __wasi_fdflags_t flags[] = {__WASI_FDFLAGS_APPEND, __WASI_FDFLAGS_NONBLOCK, __WASI_FDFLAGS_DSYNC,
+                                      __WASI_FDFLAGS_RSYNC, __WASI_FDFLAGS_SYNC};
+    const char *names[] = {"APPEND", "NONBLOCK", "DSYNC", "RSYNC", "SYNC"};
+    for (int i = 0; i < 5; i++) {
+      __wasi_fd_t f;
+      check(make_file(D, "flagged", "0123"), "make flagged");
+      unsigned e = open_at(D, "flagged", 0, 0, RIGHTS_ALL, flags[i], &f);
+      check(e, "path_open fdflags %s", names[i]);
+      if (e) continue;
+      __wasi_fdstat_t fs;
+      (void)__wasi_fd_fdstat_get(f, &fs);
+      printf("  fdstat flags %u\n", fs.fs_flags);
+      check(write_str(f, "ab", &n), "  fd_write \"ab\"");
+      char buf[16];
+      (void)read_file(D, "flagged", buf, sizeof buf);
+      printf("  contents ");
+      show_bytes(buf, strlen(buf));
+      putchar('\n');
+      (void)__wasi_fd_close(f);
+    }
+    __wasi_fd_t f;
+    if (!check(open_at(D, "flagged", 0, 0, RIGHTS_READ, __WASI_FDFLAGS_APPEND, &f), "path_open read rights + APPEND"))
+      (void)__wasi_fd_close(f);
+  }
+
   printf("== symlink timestamps\n");
   {
     const __wasi_timestamp_t M = 1400000000000000000ULL;
