@@ -11,6 +11,7 @@ import { WASI } from 'node:wasi';
 import wabtInit from 'wabt';
 import { decode } from '../src/binary/decoder.js';
 import { encode } from '../src/binary/encoder.js';
+import { featuresUsed } from '../src/binary/features.js';
 import type { LazyCode } from '../src/binary/code.js';
 import { binaryenWasm, equalBytes, roundTrip, sameAst, transcript } from './binary-fuzz.js';
 
@@ -375,4 +376,23 @@ test('scan visits the same instructions as decodeBody; setRaw splices bytes into
   assert.ok(WebAssembly.validate(out));
   assert.deepEqual(transcript(out), transcript(bytes));
   assert.ok(decode(out, { lazy: false }).codes.some((c) => c.body.some((i, k) => i.op === 0x03 && c.body[k + 1]!.op === 0x01)));
+});
+
+test('featuresUsed names the proposals each program uses', () => {
+  const expect: Record<string, string[]> = {
+    mvp: [],
+    'sign-extension and saturating truncation': ['sat-float-to-int', 'sign-extension'],
+    'multi-value': ['multi-value'],
+    'bulk memory and reference types': ['bulk-memory', 'reference-types'],
+    simd: ['simd'],
+    'tail calls': ['tail-call'],
+    'exceptions (legacy try/catch/delegate)': ['exceptions'],
+    threads: ['threads'],
+  };
+  for (const [name, text] of Object.entries(PROGRAMS)) {
+    assert.deepEqual(featuresUsed(decode(wat(text))), expect[name], name);
+  }
+  // The same answer from materialised bodies as from scanned ones.
+  const m = decode(wat(PROGRAMS.simd!), { lazy: false });
+  assert.deepEqual(featuresUsed(m), ['simd']);
 });

@@ -5,3 +5,4 @@ export { LazyCode, type InstrVisitor } from './code.js';
 export { encode, encodeInstrs, type EncodeOptions } from './encoder.js';
 export * from './module.js';
 export { ALL_OPS, Imm, Op, opInfo, opcodeText, prefixed, type Feature, type OpInfo } from './opcodes.js';
+export { featuresUsed } from './features.js';
