@@ -4,6 +4,7 @@
 // Profiling one workload:  node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/main.js \
 //   --only=manyfiles --contenders=warden && node dist/bench/profile-summary.js /tmp/prof/*.cpuprofile
 import { nodeWasi, wasmtime, type Contender } from './contenders.js';
+import { runCpuBench } from './cpu.js';
 import { BASELINE, report, runIoBench } from './io.js';
 import { warden } from './warden.js';
 import { benchRoot, type Size } from './workloads.js';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       `a temp file read back for node:wasi and wasmtime; modules compiled once (not timed); wasmtime timed inside its Python worker. ` +
       `Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
   );
+  if (!only && !wanted && !(await runCpuBench({ quick: size === 'quick', reps, log: (l) => console.log(l) }))) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {

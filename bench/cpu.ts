@@ -1,0 +1,271 @@
+// The CPU-bound section of `npm run bench`: bench/cpu/*.c run natively (clang -O2, built into a temp dir),
+// as plain wasm in V8 (uninstrumented, a minimal WASI shim) and in Warden (instrumented: fuel, limits),
+// interleaved; prints per-program ratios, geometric means and instrumentation speed in MB/s.
+// Standalone: node dist/bench/cpu.js [--quick] [--reps=N]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { compile, DEFAULT_LIMITS, instrument, type CompiledModule } from '../src/index.js';
+import { CPU_PROGRAMS, checksumOf, readExpected, sourcePath, wasmPath, type CpuProgram } from './cpu-programs.js';
+import { fmtMs, fmtRatio, geomean, median, pairedRatios, table } from './stats.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const GOAL = { instrumented: 1.1, native: 1.5, mbps: 50 };
+
+export interface CpuBenchOptions {
+  quick: boolean;
+  reps?: number;
+  log?: (line: string) => void;
+}
+
+interface Sample {
+  ms: number;
+  checksum: string | null;
+}
+
+type Runner = (p: CpuProgram, arg: string) => Promise<Sample>;
+
+/** Runs a WASI command module uninstrumented in V8 with just the imports wasi-libc's startup and printf use. */
+async function plainV8(): Promise<Runner> {
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const p of CPU_PROGRAMS) modules.set(p.name, await WebAssembly.compile(readFileSync(wasmPath(p))));
+  class Exit {
+    constructor(readonly code: number) {}
+  }
+  return async (p, arg) => {
+    const argv = [p.name, arg].map((a) => Buffer.from(a + '\0'));
+    let memory: WebAssembly.Memory | undefined;
+    const view = (): DataView => new DataView(memory!.buffer);
+    let stdout = '';
+    const wasi: Record<string, (...a: number[]) => number> = {
+      args_sizes_get(pc, ps) {
+        view().setUint32(pc, argv.length, true);
+        view().setUint32(ps, argv.reduce((s, a) => s + a.length, 0), true);
+        return 0;
+      },
+      args_get(pv, pb) {
+        const bytes = new Uint8Array(memory!.buffer);
+        argv.forEach((a, i) => {
+          view().setUint32(pv + 4 * i, pb, true);
+          bytes.set(a, pb);
+          pb += a.length;
+        });
+        return 0;
+      },
+      fd_write(fd, iovs, n, pw) {
+        let total = 0;
+        for (let i = 0; i < n; i++) {
+          const ptr = view().getUint32(iovs + 8 * i, true);
+          const len = view().getUint32(iovs + 8 * i + 4, true);
+          if (fd === 1) stdout += Buffer.from(memory!.buffer, ptr, len).toString('utf8');
+          total += len;
+        }
+        view().setUint32(pw, total, true);
+        return 0;
+      },
+      fd_fdstat_get(_fd, p) {
+        new Uint8Array(memory!.buffer, p, 24).fill(0);
+        view().setUint8(p, 2); // character device
+        return 0;
+      },
+      fd_seek: () => 70, // ESPIPE
+      fd_close: () => 0,
+      proc_exit(code) {
+        throw new Exit(code);
+      },
+    };
+    const instance = await WebAssembly.instantiate(modules.get(p.name)!, { wasi_snapshot_preview1: wasi });
+    memory = instance.exports.memory as WebAssembly.Memory;
+    const t0 = performance.now();
+    try {
+      (instance.exports._start as () => void)();
+    } catch (e) {
+      if (!(e instanceof Exit)) throw e;
+      if (e.code !== 0) throw new Error(`${p.name} (V8) exited with ${e.code}`);
+    }
+    return { ms: performance.now() - t0, checksum: checksumOf(stdout) };
+  };
+}
+
+/** Runs the module through Warden's library API: instrumented (fuel, memory/table caps), default limits but a long deadline. */
+async function warden(): Promise<Runner> {
+  const modules = new Map<string, CompiledModule>();
+  for (const p of CPU_PROGRAMS) modules.set(p.name, await compile(readFileSync(wasmPath(p))));
+  return async (p, arg) => {
+    const t0 = performance.now();
+    const r = await modules.get(p.name)!.run({ args: [arg], stdout: 'buffer', limits: { timeoutMs: 600_000 } });
+    const ms = performance.now() - t0;
+    if (r.error) throw new Error(`${p.name} (warden): ${r.error.kind}: ${r.error.message}`);
+    return { ms, checksum: checksumOf(r.stdout.toString('utf8')) };
+  };
+}
+
+/** Native clang -O2 builds in a temp dir, or the reason there are none. */
+function native(): { run: Runner; close(): void } | string {
+  const clang = process.env.CC ?? 'clang';
+  if (spawnSync(clang, ['--version'], { stdio: 'ignore' }).status !== 0) return `native column skipped: ${clang} not found`;
+  const dir = mkdtempSync(join(tmpdir(), 'warden-cpu-'));
+  try {
+    for (const p of CPU_PROGRAMS) execFileSync(clang, ['-O2', '-o', join(dir, p.name), sourcePath(p), '-lm'], { stdio: 'pipe' });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    return `native column skipped: ${clang} -O2 failed: ${(e as { stderr?: Buffer }).stderr?.toString().trim() ?? String(e)}`;
+  }
+  return {
+    run: async (p, arg) => {
+      const t0 = performance.now();
+      const r = spawnSync(join(dir, p.name), [arg], { encoding: 'utf8' });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`${p.name} (native) exited with ${r.status}`);
+      return { ms, checksum: checksumOf(r.stdout) };
+    },
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Every .wasm in the repository (outside node_modules/dist), plus large ones shipped in node_modules. */
+function instrumentCorpus(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, inModules: boolean): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name === '.git' || e.name === 'dist') continue;
+        walk(path, inModules || e.name === 'node_modules');
+      } else if (e.isFile() && e.name.endsWith('.wasm') && (!inModules || statSync(path).size >= 1 << 20)) found.push(path);
+    }
+  };
+  walk(REPO, false);
+  return found.sort();
+}
+
+/** MB/s of instrument() for the default limit profile, over the corpus (each module repeated for >= 50 ms). */
+function instrumentSpeed(quick: boolean): { rows: string[][]; mbps: number; bytes: number; modules: number; refused: string[] } {
+  const refused: string[] = [];
+  const rows: string[][] = [];
+  let totalBytes = 0;
+  let totalMs = 0;
+  let modules = 0;
+  const options = { fuel: true, memoryBytes: DEFAULT_LIMITS.memoryBytes, tableElements: DEFAULT_LIMITS.tableElements };
+  for (const path of instrumentCorpus()) {
+    const bytes = readFileSync(path);
+    try {
+      instrument(bytes, options); // warm-up, and refusals
+    } catch (e) {
+      refused.push(`${relative(REPO, path)}: ${(e as Error).message}`);
+      continue;
+    }
+    const budget = quick ? 20 : 50;
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < budget || n < 3) {
+      instrument(bytes, options);
+      n++;
+    }
+    const ms = (performance.now() - t0) / n;
+    totalBytes += bytes.length;
+    totalMs += ms;
+    modules++;
+    if (bytes.length >= 1 << 20) rows.push([relative(REPO, path), `${(bytes.length / 1e6).toFixed(2)} MB`, `${(bytes.length / 1e3 / ms).toFixed(0)} MB/s`]);
+  }
+  return { rows, mbps: totalBytes / 1e3 / totalMs, bytes: totalBytes, modules, refused };
+}
+
+const mark = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
+
+/** Runs the CPU section; returns false if a checksum did not match. */
+export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
+  const log = options.log ?? ((l: string) => console.log(l));
+  const size = options.quick ? 'quick' : 'full';
+  const reps = options.reps ?? (options.quick ? 3 : 5);
+  const t0 = Date.now();
+  const expected = readExpected();
+  const nat = native();
+  const runners: [string, Runner][] = [
+    ['v8', await plainV8()],
+    ['warden', await warden()],
+  ];
+  if (typeof nat !== 'string') runners.push(['native', nat.run]);
+  log(`CPU bench (${size}, ${reps} reps + 1 warm-up): warden (instrumented) vs V8 (same module, uninstrumented) vs native clang -O2`);
+  if (typeof nat === 'string') log(nat);
+
+  const ms = new Map<string, number[]>(); // `${program}/${runner}` -> samples
+  const failures: string[][] = [];
+  const failed = new Set<string>(); // `${program}/${runner}` already reported
+  try {
+    for (let rep = 0; rep <= reps; rep++) {
+      for (const p of CPU_PROGRAMS) {
+        // rotate the order per repetition so no runner always goes first
+        const order = runners.map((_, i) => runners[(i + rep + CPU_PROGRAMS.indexOf(p)) % runners.length]!);
+        for (const [name, run] of order) {
+          const s = await run(p, p.arg[size]);
+          const want = expected.get(`${p.name} ${p.arg[size]}`);
+          const key = `${p.name}/${name}`;
+          if (s.checksum !== want && !failed.has(key)) {
+            failures.push([p.name, name, s.checksum ?? '(no checksum line)', want ?? '(none in expected.txt)']);
+            failed.add(key);
+          }
+          if (rep > 0) ms.set(key, [...(ms.get(key) ?? []), s.ms]);
+        }
+      }
+    }
+  } finally {
+    if (typeof nat !== 'string') nat.close();
+  }
+
+  const series = (p: CpuProgram, r: string): number[] => ms.get(`${p.name}/${r}`) ?? [];
+  const instrRatios: number[] = [];
+  const nativeRatios: number[] = [];
+  const rows = CPU_PROGRAMS.map((p) => {
+    const w = series(p, 'warden');
+    const v = series(p, 'v8');
+    const n = series(p, 'native');
+    const ri = pairedRatios(w, v);
+    const rn = pairedRatios(w, n);
+    instrRatios.push(median(ri));
+    if (n.length) nativeRatios.push(median(rn));
+    return [p.name, `${p.what.replace('N', p.arg[size])}`, fmtMs(median(n)), fmtMs(median(v)), fmtMs(median(w)), fmtRatio(ri), n.length ? fmtRatio(rn) : '-'];
+  });
+  const gi = geomean(instrRatios);
+  const gn = geomean(nativeRatios);
+  rows.push(['geomean', '', '', '', '', `${gi.toFixed(2)}x ${mark(gi <= GOAL.instrumented)}`, nativeRatios.length ? `${gn.toFixed(2)}x ${mark(gn <= GOAL.native)}` : '-']);
+  log('');
+  log(table(['program', 'work', 'native ms', 'v8 ms', 'warden ms', `warden/v8 (<=${GOAL.instrumented})`, `warden/native (<=${GOAL.native})`], rows));
+  if (failures.length) {
+    log('');
+    log(table(['CHECKSUM FAILURE', 'runner', 'got', 'want'], failures));
+  }
+
+  const speed = instrumentSpeed(options.quick);
+  log('');
+  log(
+    `instrumentation speed: ${speed.mbps.toFixed(0)} MB/s ${mark(speed.mbps >= GOAL.mbps)} (goal >= ${GOAL.mbps}) over ${speed.modules} modules, ` +
+      `${(speed.bytes / 1e6).toFixed(2)} MB in all (every .wasm in the repo${speed.rows.length ? ' and in node_modules >= 1 MiB' : '; no .wasm >= 1 MiB in node_modules'})`,
+  );
+  if (speed.rows.length) log(table(['large module', 'size', 'speed'], speed.rows));
+  for (const r of speed.refused) log(`  not instrumented (refused): ${r}`);
+  log('');
+  log(
+    `method: one process; per repetition each program runs once per runner, order rotated; ms = median wall time of the run ` +
+      `(native: process spawn included; v8: _start only; warden: CompiledModule.run(), a fresh sandbox); ratio = median of ` +
+      `per-repetition ratios [min-max]; modules compiled once (not timed); checksums compared with bench/cpu/expected.txt. ` +
+      `Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
+  );
+  return failures.length === 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const reps = args.find((a) => a.startsWith('--reps='));
+  for (const a of args) if (a !== '--quick' && a !== reps) throw new Error(`unknown flag ${a}; known: --quick --reps=N`);
+  runCpuBench({ quick: args.includes('--quick'), reps: reps ? Number(reps.slice(7)) : undefined }).then(
+    (ok) => void (process.exitCode = ok ? 0 : 1),
+    (e: unknown) => {
+      console.error(`cpu bench failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    },
+  );
+}
