@@ -70,6 +70,8 @@ test('every .wasm in the repository round-trips to an equivalent, valid, stable 
     // Linkers pad LEBs (relocation slots), so bytes may shrink; the decoded modules must be the same.
     assert.equal(sameAst(decode(bytes), decode(rt.output)), null, rel);
     assert.ok(rt.output.length <= bytes.length, `${rel}: canonical LEBs never grow the module`);
+    // Without touching the bodies (lazy decoding copies them), the module comes back byte for byte.
+    assert.ok(equalBytes(encode(decode(bytes)), bytes), `${rel}: unchanged module must be reproduced exactly`);
   }
 });
 
