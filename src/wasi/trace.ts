@@ -45,10 +45,10 @@ export function formatArgs(def: FunctionDef, mem: GuestMemory, args: readonly un
         parts.push(`${name}=0x${(n >>> 0).toString(16)}`);
         break;
       case 'u64':
-        parts.push(`${name}=${BigInt.asUintN(64, v as bigint)}`);
+        parts.push(`${name}=${typeof v === 'bigint' ? BigInt.asUintN(64, v) : '?'}`);
         break;
       case 'i64':
-        parts.push(`${name}=${BigInt.asIntN(64, v as bigint)}`);
+        parts.push(`${name}=${typeof v === 'bigint' ? BigInt.asIntN(64, v) : '?'}`);
         break;
       case 'oflags':
         parts.push(`${name}=${flagNames(OFlags, n)}`);
@@ -63,7 +63,7 @@ export function formatArgs(def: FunctionDef, mem: GuestMemory, args: readonly un
         parts.push(`${name}=${flagNames(FstFlags, n)}`);
         break;
       case 'rights':
-        parts.push(`${name}=${rightsName(BigInt.asUintN(64, v as bigint))}`);
+        parts.push(`${name}=${typeof v === 'bigint' ? rightsName(BigInt.asUintN(64, v)) : '?'}`);
         break;
       case 'whence':
         parts.push(`${name}=${enumName(Whence, n)}`);
@@ -101,6 +101,13 @@ export function formatErrno(errno: number): string {
   return `errno ${errno} (${ERRNO_NAMES[errno] ?? '?'})`;
 }
 
+/** One trace line. Never throws: arguments that cannot be decoded are shown as `?`. */
 export function traceLine(def: FunctionDef, mem: GuestMemory, args: readonly unknown[], result: string): string {
-  return `wasi: ${def.name}(${formatArgs(def, mem, args)}) -> ${result}`;
+  let decoded: string;
+  try {
+    decoded = formatArgs(def, mem, args);
+  } catch {
+    decoded = '?';
+  }
+  return `wasi: ${def.name}(${decoded}) -> ${result}`;
 }
