@@ -221,6 +221,7 @@ function usage(meter: LimitMeter, variant: ModuleVariant | undefined, instance: 
 /** Runs a compiled module once in a fresh sandbox. Rejects only for host misuse ('config', 'host-dir'). */
 export async function runCompiled(cm: CompiledModule, options: RunOptions): Promise<RunResult> {
   const o = checkOptions(options);
+  const meter = new LimitMeter(o.fuel, o.timeoutMs);
   const stdout = makeSink(o.stdout, 1);
   const stderr = makeSink(o.stderr, 2);
   const trace =
@@ -246,6 +247,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
       clocks: options.clocks,
       randomFill: options.randomFill,
       trace,
+      deadline: { at: meter.deadline, expired: () => meter.timeout() },
     });
   } catch (e) {
     closeQuietly(ctx);
@@ -254,7 +256,6 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
   }
 
   const started = performance.now();
-  const meter = new LimitMeter(o.fuel, o.timeoutMs);
   let variant: ModuleVariant | undefined;
   let instance: WebAssembly.Instance | undefined;
   const result = (exitCode: number, error?: WardenError, returnValues?: unknown[]): RunResult => ({

@@ -42,6 +42,14 @@ function sleepNs(ns: bigint): void {
   }
 }
 
+/** sleepNs, but never past `deadline`: a longer sleep ends at the deadline with its RunAbort. */
+function sleepWithin(ns: bigint, deadline: NonNullable<WasiOptions['deadline']>): void {
+  const leftMs = deadline.at - performance.now();
+  if (Number(ns) / 1e6 <= leftMs) return sleepNs(ns);
+  if (leftMs > 0) sleepNs(BigInt(Math.ceil(leftMs * 1e6)));
+  throw deadline.expired();
+}
+
 export type Import = (a: any, b: any, c: any, d: any, e: any, f: any, g: any, h: any, i: any) => number;
 
 export class WasiContext {
@@ -65,7 +73,7 @@ export class WasiContext {
       env: encodeList(opts.env.map(([k, v]) => `${k}=${v}`)),
       clockResNs: opts.clocks?.resolutionNs !== undefined && opts.clocks.resolutionNs > 0n ? opts.clocks.resolutionNs : 1000n,
       randomFill: opts.randomFill ?? ((b) => randomFillSync(b)),
-      sleep: sleepNs,
+      sleep: opts.deadline ? (ns: bigint) => sleepWithin(ns, opts.deadline!) : sleepNs,
     };
     const ns = { ...NS_TEMPLATE };
     for (const def of FUNCTIONS) ns[def.name] = opts.trace ? this.traced(def, opts.trace) : this.plain(def);

@@ -37,6 +37,11 @@ export interface WasiOptions {
   randomFill?: (buf: Uint8Array) => void;
   /** If set, each WASI call is logged here as one line: name, decoded args, result errno. */
   trace?: (line: string) => void;
+  /**
+   * The run's deadline (performance.now() milliseconds): a sleep (poll_oneoff) never lasts past it; one that
+   * would is cut short at the deadline and ends the run with `expired()` (a RunAbort of kind 'timeout').
+   */
+  deadline?: { at: number; expired(): RunAbort };
 }
 
 /** Thrown (through the guest's frames) by proc_exit: ends the guest, never the host. */
