@@ -1,0 +1,154 @@
+// Differential testing of the fuel instrumenter (shared by test/instrument-fuzz.test.ts and
+// scripts/fuzz-instrument.ts): a module and its instrumented form run with the same recording imports and
+// the same calls must give the same transcript (results, traps with their messages, import calls).
+
+import { decode } from '../src/binary/decoder.js';
+import { typeList, type ValType } from '../src/binary/module.js';
+import { instrument } from '../src/instrument/index.js';
+import { LimitMeter } from '../src/limits/meter.js';
+import { GeneratorError, seedBytes, ttf } from './binary-fuzz.js';
+
+function zeroOf(t: ValType): unknown {
+  if (t === 0x7e) return 0n;
+  if (t === 0x7f || t === 0x7d || t === 0x7c) return 0;
+  return null;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'nan' : String(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
+  if (typeof v === 'function') return 'funcref';
+  if (v === null || v === undefined) return String(v);
+  return typeof v;
+}
+
+function argOf(t: ValType, k: number): unknown {
+  const ints = [0, 1, -1, 0x7fffffff, -0x80000000, 42, 7, 0xffff];
+  if (t === 0x7f) return ints[k % ints.length];
+  if (t === 0x7e) return BigInt(ints[k % ints.length]!) * 0x100000001n;
+  if (t === 0x7d || t === 0x7c) return [0, -0, 1.5, -1e30, NaN, Infinity][k % 6];
+  return null;
+}
+
+export interface Transcript {
+  lines: string[];
+  /** A call overflowed the stack (instrumented frames are larger, so the depth reached may differ). */
+  stackOverflow: boolean;
+}
+
+/**
+ * Runs every exported function of `original`'s shape from `bytes` (the original or its instrumented form:
+ * same exports and imports besides the fuel import, which `meter` serves) with a few argument sets.
+ */
+export function transcript(original: Uint8Array, bytes: Uint8Array, meter?: LimitMeter, rounds = 2): Transcript {
+  const m = decode(original);
+  const types = typeList(m);
+  const lines: string[] = [];
+  let stackOverflow = false;
+  const imports: Record<string, Record<string, unknown>> = {};
+  for (const imp of m.imports) {
+    const ns = (imports[imp.module] ??= {});
+    const d = imp.desc;
+    if (d.kind === 'func') {
+      const t = types[d.type]!.comp;
+      const results = t.kind === 'func' ? t.results : [];
+      ns[imp.name] = (...args: unknown[]) => {
+        lines.push(`import ${imp.module}.${imp.name}(${args.map(show).join(',')})`);
+        if (results.length === 0) return undefined;
+        if (results.length === 1) return zeroOf(results[0]!);
+        return results.map(zeroOf);
+      };
+    } else if (d.kind === 'memory') {
+      ns[imp.name] = new WebAssembly.Memory({ initial: d.limits.min, maximum: d.limits.max ?? undefined, shared: (d.limits.flags & 2) !== 0 } as WebAssembly.MemoryDescriptor);
+    } else if (d.kind === 'table') {
+      ns[imp.name] = new WebAssembly.Table({ element: d.table.ref === 0x6f ? 'externref' : 'anyfunc', initial: d.table.limits.min, maximum: d.table.limits.max ?? undefined });
+    } else if (d.kind === 'global') {
+      const t = d.global.type;
+      const value = t === 0x7f ? 'i32' : t === 0x7e ? 'i64' : t === 0x7d ? 'f32' : t === 0x7c ? 'f64' : 'externref';
+      ns[imp.name] = new WebAssembly.Global({ value, mutable: d.global.mutable } as WebAssembly.GlobalDescriptor, zeroOf(t) as number);
+    }
+  }
+  if (meter) (imports['warden'] ??= {})['fuel'] = meter.refill;
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports as WebAssembly.Imports);
+  } catch (e) {
+    return { lines: [`instantiate: ${(e as Error).constructor.name}: ${(e as Error).message}`, ...lines], stackOverflow };
+  }
+  const nImportedFuncs = m.imports.filter((i) => i.desc.kind === 'func').length;
+  const ex = instance.exports as Record<string, unknown>;
+  const reset = ex['hangLimitInitializer'];
+  for (let round = 0; round < rounds; round++) {
+    for (const e of m.exports) {
+      if (e.kind !== 'func' || e.name === 'hangLimitInitializer') continue;
+      const f = ex[e.name] as (...a: unknown[]) => unknown;
+      const typeIdx = e.index < nImportedFuncs ? undefined : m.funcs[e.index - nImportedFuncs];
+      const comp = typeIdx === undefined ? undefined : types[typeIdx]!.comp;
+      const params = comp && comp.kind === 'func' ? comp.params : [];
+      const args = params.map((t, i) => argOf(t, round * 7 + i));
+      if (typeof reset === 'function') (reset as () => void)();
+      try {
+        lines.push(`call ${e.name} -> ${show(f(...args))}`);
+      } catch (err) {
+        const ctor = (err as Error)?.constructor?.name ?? 'thrown';
+        const msg = err instanceof Error ? err.message : show(err);
+        if (ctor === 'RangeError' && /stack/.test(msg)) stackOverflow = true;
+        lines.push(`call ${e.name} -> ${ctor}: ${ctor === 'RangeError' && /stack/.test(msg) ? 'stack' : msg}`);
+      }
+    }
+  }
+  return { lines, stackOverflow };
+}
+
+export interface DiffResult {
+  /** wasm-opt could not make a module from this seed, or V8 here does not run it. */
+  skipped: boolean;
+  failure: string | null;
+  fuelUsed: bigint;
+}
+
+/** One differential case: generate, instrument, run both, compare. */
+export async function diffCase(index: number, features?: readonly string[]): Promise<DiffResult> {
+  let module: Uint8Array;
+  try {
+    module = await ttf(seedBytes(index, 1024 + (index % 8) * 1024), features);
+  } catch (e) {
+    if (e instanceof GeneratorError) return { skipped: true, failure: null, fuelUsed: 0n };
+    throw e;
+  }
+  if (!WebAssembly.validate(module)) return { skipped: true, failure: null, fuelUsed: 0n };
+  let rewritten: Uint8Array;
+  try {
+    rewritten = instrument(module, {}).bytes;
+  } catch (e) {
+    return { skipped: false, failure: `instrument threw: ${(e as Error).message}`, fuelUsed: 0n };
+  }
+  try {
+    new WebAssembly.Module(rewritten);
+  } catch (e) {
+    return { skipped: false, failure: `instrumented module invalid: ${(e as Error).message}`, fuelUsed: 0n };
+  }
+  const a = transcript(module, module);
+  const meter = new LimitMeter(1n << 60n, 1e9);
+  const b = transcript(module, rewritten, meter);
+  if (a.stackOverflow || b.stackOverflow) {
+    // Larger frames overflow earlier: compare only up to the first call that overflowed in either.
+    const cut = (t: Transcript): number => {
+      const i = t.lines.findIndex((l) => l.endsWith('RangeError: stack'));
+      return i < 0 ? t.lines.length : i;
+    };
+    const n = Math.min(cut(a), cut(b));
+    a.lines.length = Math.min(a.lines.length, n);
+    b.lines.length = Math.min(b.lines.length, n);
+    // the lines of the overflowing call itself (its imports) can differ: drop back to the last call line
+    while (a.lines.length && !a.lines[a.lines.length - 1]!.startsWith('call ')) a.lines.pop();
+    b.lines.length = a.lines.length;
+  }
+  const diff = a.lines.findIndex((line, i) => line !== b.lines[i]);
+  if (diff >= 0 || a.lines.length !== b.lines.length) {
+    const at = diff >= 0 ? diff : Math.min(a.lines.length, b.lines.length);
+    return { skipped: false, failure: `transcripts differ at line ${at}: ${a.lines[at]} / ${b.lines[at]}`, fuelUsed: meter.used() };
+  }
+  return { skipped: false, failure: null, fuelUsed: meter.used() };
+}
