@@ -265,6 +265,19 @@ describe('poll_oneoff', () => {
     assert.equal(g.u64(buf + 32 + 16), 2n);
   });
 
+  it('a sleep past the run deadline is cut short there and ends the run (context dead after)', () => {
+    const abort = new RunAbort(new WardenError('timeout', 'deadline passed'));
+    const g = new Guest({ deadline: { at: performance.now() + 500, expired: () => abort } });
+    const subs = g.alloc(48);
+    const evs = g.alloc(32);
+    const n = g.alloc(4);
+    sub(g, subs, 1n, 0, 1, 1_000_000n); // 1 ms: within the deadline
+    assert.equal(g.call('poll_oneoff', subs, evs, 1, n), 0);
+    sub(g, subs, 1n, 0, 1, 3_600_000_000_000n); // an hour
+    assert.throws(() => g.call('poll_oneoff', subs, evs, 1, n), (e: unknown) => e === abort);
+    assert.throws(() => g.call('sched_yield'), (e: unknown) => e === abort);
+  });
+
   it('errnos: no subscriptions EINVAL, closed fd EBADF, bad tag or clock EINVAL', () => {
     const g = new Guest();
     const subs = g.alloc(48);

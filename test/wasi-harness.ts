@@ -29,6 +29,7 @@ export class Guest {
       clocks: opts.clocks,
       randomFill: opts.randomFill,
       trace: opts.traceOn ? (l) => this.trace.push(l) : opts.trace,
+      deadline: opts.deadline,
     });
     this.ctx.bindMemory(this.memory);
     this.fns = this.ctx.imports.wasi_snapshot_preview1 as Record<string, (...args: unknown[]) => number>;
