@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { WardenError } from '../errors.js';
 import { err, errorLine, out } from './output.js';
 import { formatFlags, parseFlags, UsageError, type FlagDef } from './flags.js';
+import { INSPECT_FLAGS, INSPECT_SUMMARY, INSPECT_USAGE, inspectCommand, type InspectState } from './inspect-command.js';
 import { INSTRUMENT_FLAGS, INSTRUMENT_SUMMARY, INSTRUMENT_USAGE, instrumentCommand, type InstrumentState } from './instrument-command.js';
 import { EXIT_BY_KIND, EXIT_INTERNAL, EXIT_USAGE, RUN_FLAGS, RUN_SUMMARY, RUN_USAGE, runCommand, type RunState } from './run-command.js';
 
@@ -48,6 +49,7 @@ const COMMANDS: readonly Command<any>[] = [
     json: (s: InstrumentState) => s.json,
     main: instrumentCommand,
   } satisfies Command<InstrumentState>,
+  { name: 'inspect', summary: INSPECT_SUMMARY, usage: INSPECT_USAGE, flags: INSPECT_FLAGS, init: (): InspectState => ({ json: false }), json: () => false, main: inspectCommand } satisfies Command<InspectState>,
 ];
 
 function version(): string {
