@@ -17,3 +17,4 @@ export { instrument, FUEL_IMPORT, type InstrumentOptions, type InstrumentRequire
 export { DEFAULT_LIMITS } from './limits/defaults.js';
 export { MemoryFs } from './fs/index.js';
 export type { ClockPolicy } from './wasi/options.js';
+export { inspect, formatInspection, type Inspection, type ImportGroup, type InspectedImport, type InspectedLimits, type WasiCapability } from './inspect/index.js';
