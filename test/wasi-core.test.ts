@@ -132,6 +132,15 @@ describe('stdio', () => {
     assert.ok(g.bytes(p, 64).every((b) => b === 0));
   });
 
+  it('a terminal sink is a character device (so wasi-libc line-buffers and isatty() is true)', () => {
+    const g = new Guest({ stdout: { write() {}, isTTY: true } });
+    const p = g.alloc(24);
+    assert.equal(g.call('fd_fdstat_get', 1, p), 0);
+    assert.deepEqual([g.u8[p], g.u64(p + 8) & ((1n << 2n) | (1n << 5n))], [2, 0n]);
+    assert.equal(g.call('fd_fdstat_get', 2, p), 0);
+    assert.equal(g.u8[p], 0);
+  });
+
   it('an output cap delivers what fits, ends the run with output-limit, and the context is dead after', () => {
     const got: Buffer[] = [];
     const g = new Guest({ stdoutCap: 10, stdout: { write: (c) => got.push(Buffer.from(c)) } });

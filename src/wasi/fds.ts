@@ -1,6 +1,7 @@
 // Open file descriptions of a WASI context: each kind of fd is a class implementing the fd
 // operations; the base class fails every operation with the errno wasmtime 49 gives for it.
 import * as fs from 'node:fs';
+import { isatty } from 'node:tty';
 import { WardenError } from '../errors.js';
 import { FileType, type DirEntry, type DirNode, type FileNode, type Stat, type TimeSpec } from '../fs/types.js';
 import { Errno, WasiError, fail } from './errno.js';
@@ -89,11 +90,13 @@ export abstract class Fd {
 
 /** Guest stdin: bytes from the host, a host fd read synchronously, or immediate EOF. */
 export class StdinFd extends Fd {
-  readonly filetype = FileType.UNKNOWN;
+  /** wasmtime: a character device when stdin is a terminal, else unknown. */
+  readonly filetype: number;
   private pos = 0;
   private scratch: Buffer | undefined;
   constructor(private readonly src: InputSource) {
     super();
+    this.filetype = src.kind === 'fd' && isatty(src.fd) ? FileType.CHARACTER_DEVICE : FileType.UNKNOWN;
   }
   rights(): readonly [bigint, bigint] {
     return REPORTED_RIGHTS.stdin;
@@ -139,7 +142,8 @@ export class StdinFd extends Fd {
 
 /** Guest stdout/stderr: chunks go to the host's sink; past `cap` bytes the run ends (output-limit). */
 export class OutputFd extends Fd {
-  readonly filetype = FileType.UNKNOWN;
+  /** wasmtime: a character device when the output is a terminal, else unknown. */
+  readonly filetype: number;
   written = 0;
   constructor(
     private readonly sink: OutputSink,
@@ -147,6 +151,7 @@ export class OutputFd extends Fd {
     private readonly stream: 'stdout' | 'stderr',
   ) {
     super();
+    this.filetype = sink.isTTY ? FileType.CHARACTER_DEVICE : FileType.UNKNOWN;
   }
   rights(): readonly [bigint, bigint] {
     return REPORTED_RIGHTS.output;

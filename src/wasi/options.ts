@@ -16,6 +16,11 @@ export type InputSource = { kind: 'bytes'; data: Uint8Array } | { kind: 'fd'; fd
 export interface OutputSink {
   /** Called synchronously with each chunk the guest writes (the chunk may be reused: copy it). */
   write(chunk: Uint8Array): void;
+  /**
+   * The sink is a terminal: fd_fdstat_get then reports a character device (as wasmtime does for
+   * a tty), so wasi-libc line-buffers stdout and isatty() is true. Default false.
+   */
+  isTTY?: boolean;
 }
 
 export interface ClockPolicy {
