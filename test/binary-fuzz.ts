@@ -67,11 +67,14 @@ export async function ttf(seed: Uint8Array, features: readonly string[] = NODE_F
   const out = join(scratch, 'out.wasm');
   rmSync(out, { force: true });
   writeFileSync(inp, seed);
+  const exitCode = process.exitCode;
   try {
     const status = main(['-ttf', inp, '-o', out, '-q', ...features]);
+    process.exitCode = exitCode; // the Emscripten runtime may set it on the way out
     if (status !== 0 || !existsSync(out) || statSync(out).size < 8) throw new Error(`exit status ${status}, no module written`);
   } catch (e) {
     // wasm-opt itself crashed on this seed (it happens): start a fresh copy for the next case.
+    process.exitCode = exitCode;
     wasmOpt = undefined;
     throw new GeneratorError(`wasm-opt -ttf failed: ${(e as Error)?.message ?? String(e)}`);
   }
