@@ -1,3 +1,4 @@
+// cflags: -Wl,--strip-debug
 // CPU bench: fannkuch-redux (permutations of 1..N, counting pancake flips).
 // Usage: fannkuch [N]; prints the permutation checksum and the maximum flip count.
 #include <stdio.h>

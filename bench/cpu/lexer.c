@@ -1,3 +1,4 @@
+// cflags: -Wl,--strip-debug
 // CPU bench: a C-like tokenizer over generated source text (identifiers, keywords, numbers, strings,
 // comments, operators). Usage: lexer [KIB]; prints token counts per kind and a hash of the tokens.
 #include <stdint.h>

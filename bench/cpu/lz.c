@@ -1,3 +1,4 @@
+// cflags: -Wl,--strip-debug
 // CPU bench: LZ77-style compression (hash-chain match finder, literal runs + back-references) of generated
 // text, then decompression and comparison. Usage: lz [KIB]; prints sizes and a hash of the compressed stream.
 #include <stddef.h>

@@ -1,3 +1,4 @@
+// cflags: -Wl,--strip-debug
 // CPU bench: the n-body simulation (5 Jovian planets, double precision), N steps of 0.01.
 // Usage: nbody [STEPS]; prints the energy before and after as the checksum.
 #include <math.h>

@@ -1,3 +1,4 @@
+// cflags: -Wl,--strip-debug
 // CPU bench: SHA-256 over a generated 1 MiB buffer, N rounds (each round folds the digest back into the
 // buffer). Usage: sha256 [ROUNDS]; prints the final digest as the checksum.
 #include <stdint.h>

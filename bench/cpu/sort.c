@@ -1,3 +1,4 @@
+// cflags: -Wl,--strip-debug
 // CPU bench: sort N pseudo-random 32-bit keys twice, with libc qsort and a hand-written merge sort,
 // check both agree, then fold the sorted array into the checksum. Usage: sort [N].
 #include <stdint.h>
