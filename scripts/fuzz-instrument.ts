@@ -1,11 +1,13 @@
 // Differential fuzzing of the fuel instrumenter: `node dist/scripts/fuzz-instrument.js N [FIRST] [--all]` runs
 // N wasm-opt -ttf modules (seeds FIRST..FIRST+N-1) original vs instrumented and prints every difference.
-// --all also generates the proposals V8 runs only behind flags or in newer Node (skipped here if V8 refuses).
+// --all also generates the proposals V8 runs only behind flags or in newer Node (skipped here if V8 refuses);
+// --enable-X adds one wasm-opt feature to what Node runs by default (e.g. --enable-threads).
 import { ALL_V8_FEATURES, NODE_FEATURES } from '../test/binary-fuzz.js';
 import { diffCase } from '../test/instrument-diff.js';
 
 const args = process.argv.slice(2);
 const all = args.includes('--all');
+const extra = args.filter((a) => a.startsWith('--enable-'));
 const [nText = '1000', firstText = '0'] = args.filter((a) => !a.startsWith('--'));
 const n = Number(nText);
 const first = Number(firstText);
@@ -18,7 +20,7 @@ let skipped = 0;
 const failures: string[] = [];
 const t0 = Date.now();
 for (let i = first; i < first + n; i++) {
-  const r = await diffCase(i, all ? ALL_V8_FEATURES : NODE_FEATURES);
+  const r = await diffCase(i, all ? ALL_V8_FEATURES : [...NODE_FEATURES, ...extra]);
   if (r.skipped) skipped++;
   else ran++;
   if (r.failure) {

@@ -174,44 +174,99 @@ export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number): void 
 }
 
 interface Templates {
-  g: Uint8Array;
-  f: Uint8Array;
-  /** `fuel -= cost` with a 5-byte cost slot. */
+  /** Read / write the counter: global.get/set G, or local.get/set L. */
+  get: Uint8Array;
+  set: Uint8Array;
+  /** `fuel -= cost` with a 5-byte cost slot at `slot`. */
   plain: Uint8Array;
+  slot: number;
   /** The same followed by the check. */
   checked: Uint8Array;
   /** `if (fuel < 0) fuel = host(fuel)`. */
   check: Uint8Array;
+  /** Store the function's counter to the global (local mode only; empty otherwise). */
+  flush: Uint8Array;
+  /** Load it back from the global. */
+  reload: Uint8Array;
 }
-const templateCache = new WeakMap<BodyContext, Templates>();
 
-function templates(ctx: BodyContext): Templates {
-  let t = templateCache.get(ctx);
-  if (t) return t;
-  const leb = (v: number): Uint8Array => {
-    const o = new Out(8);
-    o.u32(v);
-    return o.result();
-  };
+const leb = (v: number): number[] => {
+  const o: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    o.push(b);
+  } while (v !== 0);
+  return o;
+};
+
+const globalTemplates = new WeakMap<BodyContext, Templates>();
+
+/** The inserted code pieces, with the counter in the global or (local >= 0) in local `local`. */
+function templates(ctx: BodyContext, local: number): Templates {
+  if (local < 0) {
+    const t = globalTemplates.get(ctx);
+    if (t) return t;
+  }
   const g = leb(ctx.fuelGlobal);
   const f = leb(ctx.fuelFunc);
-  const plain = new Uint8Array([0x23, ...g, 0x42, 0x80, 0x80, 0x80, 0x80, 0x00, 0x7d, 0x24, ...g]);
-  // global.get; i64.const 0; i64.lt_s; if; global.get; call; global.set; end
-  const check = new Uint8Array([0x23, ...g, 0x42, 0x00, 0x53, 0x04, 0x40, 0x23, ...g, 0x10, ...f, 0x24, ...g, 0x0b]);
-  t = { g, f, plain, checked: new Uint8Array([...plain, ...check]), check };
-  templateCache.set(ctx, t);
+  const get = local < 0 ? [0x23, ...g] : [0x20, ...leb(local)];
+  const set = local < 0 ? [0x24, ...g] : [0x21, ...leb(local)];
+  const plain = [...get, 0x42, 0x80, 0x80, 0x80, 0x80, 0x00, 0x7d, ...set];
+  // get; i64.const 0; i64.lt_s; if; get; call; set; end
+  const check = [...get, 0x42, 0x00, 0x53, 0x04, 0x40, ...get, 0x10, ...f, ...set, 0x0b];
+  const t: Templates = {
+    get: new Uint8Array(get),
+    set: new Uint8Array(set),
+    plain: new Uint8Array(plain),
+    slot: get.length + 1,
+    checked: new Uint8Array([...plain, ...check]),
+    check: new Uint8Array(check),
+    flush: new Uint8Array(local < 0 ? [] : [...get, 0x24, ...g]),
+    reload: new Uint8Array(local < 0 ? [] : [0x23, ...g, ...set]),
+  };
+  if (local < 0) globalTemplates.set(ctx, t);
   return t;
 }
 
-/** Rewrites one function body (c positioned at its locals, c.end = end of body) of type `typeIndex` into `out`. */
+/**
+ * Rewrites one function body (c positioned at its locals, c.end = end of body) of type `typeIndex` into `out`.
+ * The counter lives in a local of the function (loaded at entry and after calls, stored before calls and
+ * exits), so that V8 keeps it in a register; functions with exception handling keep it in the global.
+ */
 export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext): void {
+  const start = c.pos;
+  const outStart = out.pos;
+  const mapN = ctx.map.n;
+  const result = rewriteWith(c, out, typeIndex, ctx, LOCAL);
+  if (result === DONE) return;
+  c.pos = start;
+  out.pos = outStart;
+  ctx.map.n = mapN;
+  rewriteWith(c, out, typeIndex, ctx, result === RETRY_LEAF ? LEAF : GLOBAL);
+}
+
+// Modes of rewriteWith: counter in a local; in the global; in the global without the entry check (a leaf:
+// no calls and no loops, so it always ends; its callers' checks see what it used).
+const LOCAL = 0;
+const GLOBAL = 1;
+const LEAF = 2;
+// Results: written; redo in GLOBAL mode (exception handling); redo in LEAF mode.
+const DONE = 0;
+const RETRY_GLOBAL = 1;
+const RETRY_LEAF = 2;
+
+/** One rewrite; in LOCAL mode it may ask for another mode (having written garbage). */
+function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, mode: number): number {
+  const localMode = mode === LOCAL;
+  let callsOrLoops = false;
   const buf = c.buf;
   const params = ctx.paramCounts[typeIndex] ?? -1;
   if (params < 0) c.fail(`function type ${typeIndex} is not a function type`);
-  const G = ctx.fuelGlobal;
-  const F = ctx.fuelFunc;
 
-  // Locals: the declared groups, plus one i32 scratch local (the length operand of bulk operations).
+  // Locals: the declared groups, plus an i32 scratch local (the length operand of bulk operations) and, in
+  // local mode, the i64 counter.
   const groups = c.u32();
   const groupsStart = c.pos;
   let locals = params;
@@ -221,13 +276,16 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
   }
   if (locals > 50000) c.unsupported(`function with ${locals} locals`, groupsStart);
   const T = locals;
-  out.u32(groups + 1);
+  out.u32(groups + (localMode ? 2 : 1));
   out.bytes(buf, groupsStart, c.pos);
   out.byte(1);
   out.byte(0x7f);
+  if (localMode) {
+    out.byte(1);
+    out.byte(0x7e);
+  }
 
-  const { g, f, plain, checked, check } = templates(ctx);
-  const slotOffset = 2 + g.length;
+  const { get, set, plain, slot: slotOffset, checked, check, flush, reload } = templates(ctx, localMode ? T + 1 : -1);
   /** `if (fuel < 0) fuel = host(fuel)`. */
   const writeCheck = (): void => out.bytes(check);
 
@@ -252,6 +310,10 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
     kinds[sp] = kind;
     targeted[sp] = 0;
   };
+  // Segments suspended by if/else, loop and try frames (5 numbers per frame): the code after such a
+  // construct runs exactly when the code before it did (unless it was left by a branch), so unless its end
+  // is a branch target, that code is charged with the segment before the construct.
+  let saved: number[] = [];
 
   // The open segment: its charge template in `out` and the cost counted so far.
   let copyFrom = c.pos;
@@ -278,6 +340,31 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
     segCheck = check;
     cost = 0;
   };
+  const save = (): void => {
+    const i = sp * 5;
+    saved[i] = segStart;
+    saved[i + 1] = segSlot;
+    saved[i + 2] = segEnd;
+    saved[i + 3] = segCheck ? 1 : 0;
+    saved[i + 4] = cost;
+  };
+  const restore = (): void => {
+    const i = sp * 5;
+    segStart = saved[i]!;
+    segSlot = saved[i + 1]!;
+    segEnd = saved[i + 2]!;
+    segCheck = saved[i + 3] === 1;
+    cost = saved[i + 4]!;
+  };
+  /** At the end of a frame that suspended a segment: continue it, or (end is a branch target) close it and start anew. */
+  const resume = (branchTarget: boolean): void => {
+    close();
+    restore();
+    if (branchTarget) {
+      close();
+      open(c.pos, false);
+    }
+  };
   const close = (): void => {
     if (segCheck && cost === 0) cost = 1;
     if (cost > 0) {
@@ -293,8 +380,7 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
     flushCopy(at);
     out.byte(0x22); // local.tee T
     out.u32(T);
-    out.byte(0x23);
-    out.bytes(g);
+    out.bytes(get);
     out.byte(0x20); // local.get T
     out.u32(T);
     out.byte(0xad); // i64.extend_i32_u
@@ -304,12 +390,26 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
       out.byte(left ? 0x86 : 0x88); // i64.shl / i64.shr_u
     }
     out.byte(0x7d);
-    out.byte(0x24);
-    out.bytes(g);
+    out.bytes(set);
     writeCheck();
   };
 
-  open(c.pos, true);
+  /** Local mode: store the counter before `at` (a call or an exit). */
+  const flushAt = (at: number): void => {
+    if (!localMode) return;
+    flushCopy(at);
+    out.bytes(flush);
+  };
+  /** Local mode: reload the counter after the instruction ending at c.pos (a call). */
+  const reloadHere = (): void => {
+    if (!localMode) return;
+    flushCopy(c.pos);
+    out.bytes(reload);
+  };
+  const isExit = (label: number): boolean => label === sp;
+
+  if (localMode) out.bytes(reload);
+  open(c.pos, mode !== LEAF);
   for (;;) {
     const at = c.pos;
     if (at >= c.end) c.fail('function body without end', at);
@@ -321,18 +421,19 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
         push(BLOCK);
         continue;
       case 0x03: // loop
+        callsOrLoops = true;
         c.skipBlockType();
-        close();
+        push(LOOP);
+        save();
         open(c.pos, true);
         cost = 1;
-        push(LOOP);
         continue;
       case 0x04: // if
         c.skipBlockType();
         cost++;
-        close();
-        open(c.pos, false);
         push(IF);
+        save();
+        open(c.pos, false);
         continue;
       case 0x05: // else
         if (kinds[sp] !== IF) c.fail('else without if', at);
@@ -341,9 +442,12 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
         kinds[sp] = ELSE;
         continue;
       case 0x06: // try
+        if (localMode) return RETRY_GLOBAL;
         c.skipBlockType();
         cost++;
         push(TRY);
+        save();
+        open(c.pos, false);
         continue;
       case 0x07: // catch
       case 0x19: // catch_all
@@ -356,12 +460,12 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
       case 0x18: // delegate
         if (kinds[sp] !== TRY) c.fail('delegate outside try', at);
         c.skipLeb(5);
+        resume(targeted[sp] === 1);
         sp--;
-        close();
-        open(c.pos, false);
         continue;
       case 0x1f: {
         // try_table: catch clauses branch to labels of the enclosing context
+        if (localMode) return RETRY_GLOBAL;
         c.skipBlockType();
         // (marked both as seen from outside and from inside the try_table: a spurious mark only splits a block)
         const n = c.u32();
@@ -386,35 +490,76 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
         const wasTargeted = targeted[sp] === 1;
         if (sp === 0) {
           if (c.pos !== c.end) c.fail('operators after the end of the function', c.pos);
+          if (localMode && !callsOrLoops) return RETRY_LEAF;
           close();
+          flushAt(at);
           flushCopy(c.pos);
-          return;
+          return DONE;
+        }
+        if (kind === BLOCK || kind === TRY_TABLE) {
+          // reached by falling through, and by branches only if targeted
+          if (wasTargeted) {
+            close();
+            open(c.pos, false);
+          }
+        } else {
+          // a loop's label is its header: its end is only ever reached by falling through
+          resume(kind !== LOOP && wasTargeted);
         }
         sp--;
-        if (wasTargeted || (kind !== BLOCK && kind !== TRY_TABLE)) {
-          close();
-          open(c.pos, false);
-        }
         continue;
       }
       case 0x0c: // br
       case 0x0d: // br_if
       case 0xd5: // br_on_null
-      case 0xd6: // br_on_non_null
-        mark(c.u32());
-        cost++;
-        continue;
-      case 0x0e: {
-        // br_table
-        const n = c.u32();
-        for (let i = 0; i <= n; i++) mark(c.u32());
+      case 0xd6: {
+        // br_on_non_null
+        const l = c.u32();
+        mark(l);
+        if (isExit(l)) flushAt(at);
         cost++;
         continue;
       }
+      case 0x0e: {
+        // br_table
+        const n = c.u32();
+        let exits = false;
+        for (let i = 0; i <= n; i++) {
+          const l = c.u32();
+          mark(l);
+          exits ||= isExit(l);
+        }
+        if (exits) flushAt(at);
+        cost++;
+        continue;
+      }
+      case 0x0f: // return
+      case 0x08: // throw
+      case 0x09: // rethrow
+      case 0x0a: // throw_ref
+        if (op !== 0x0f && op !== 0x0a) c.skipLeb(5);
+        flushAt(at);
+        cost++;
+        continue;
+      case 0x11: // call_indirect
+      case 0x13: // return_call_indirect
+      case 0x14: // call_ref
+      case 0x15: // return_call_ref
+        callsOrLoops = true;
+        flushAt(at);
+        c.skipLeb(5);
+        if (op === 0x11 || op === 0x13) c.skipLeb(5);
+        cost++;
+        if (op === 0x11 || op === 0x14) reloadHere();
+        continue;
       case 0x10: // call
       case 0x12: // return_call
       case 0xd2: {
         // ref.func
+        if (op !== 0xd2) {
+          callsOrLoops = true;
+          flushAt(at);
+        }
         const fi = c.u32();
         cost++;
         if (fi >= ctx.importedFuncs) {
@@ -422,6 +567,7 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
           out.u32(fi + 1);
           copyFrom = c.pos;
         }
+        if (op === 0x10) reloadHere();
         continue;
       }
       case 0x40: {
