@@ -237,9 +237,14 @@ class CodeDecoder {
         case Imm.None:
           imm = undefined;
           break;
-        case Imm.U32:
-          imm = r.u32();
+        case Imm.U32: {
+          const x = r.pos < limit ? buf[r.pos]! : 0x80;
+          if (x < 0x80) {
+            r.pos++;
+            imm = x;
+          } else imm = r.u32();
           break;
+        }
         case Imm.I32:
           imm = r.s32();
           break;
