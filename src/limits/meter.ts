@@ -18,6 +18,8 @@ export class LimitMeter {
   private granted = 0n;
   /** The counter as last seen by the host. */
   private lastCounter = 0n;
+  /** The counter when the meter itself ended the run (the guest's global may be stale: functions keep it in a local). */
+  private finalCounter: bigint | undefined;
   /** Set once a limit ended the run: every later call-back re-throws it (a guest that catches it gets no further). */
   aborted: RunAbort | undefined;
   /** performance.now() value past which the run ends. */
@@ -46,9 +48,13 @@ export class LimitMeter {
   readonly refill = (counter: bigint): bigint => {
     if (this.aborted) throw this.aborted;
     this.lastCounter = counter;
-    if (performance.now() >= this.deadline) throw this.timeout();
+    if (performance.now() >= this.deadline) {
+      this.finalCounter = counter;
+      throw this.timeout();
+    }
     const used = this.granted - counter;
     if (used > this.budget) {
+      this.finalCounter = counter;
       throw this.abort(new WardenError('fuel', `fuel exhausted after ${this.budget} units`, { fuel: this.budget.toString() }));
     }
     const left = this.budget - used;
@@ -60,7 +66,7 @@ export class LimitMeter {
 
   /** Fuel used, given the guest's counter now (or the last value the host saw, if the instance is gone). */
   used(counter?: bigint): bigint {
-    const used = this.granted - (counter ?? this.lastCounter);
+    const used = this.granted - (this.finalCounter ?? counter ?? this.lastCounter);
     if (used < 0n) return 0n;
     return used > this.budget ? this.budget : used;
   }
