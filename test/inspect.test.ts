@@ -25,7 +25,7 @@ const PROPOSALS: { proposal: string; features: Record<string, boolean>; text: st
   { proposal: 'reference-types', features: {}, text: '(table 1 externref) (func (result externref) (table.get 0 (i32.const 0)))' },
   { proposal: 'simd', features: { simd: true }, text: '(func (result v128) (v128.const i32x4 1 2 3 4))' },
   { proposal: 'tail-call', features: { tail_call: true }, text: '(func $f (return_call $f))' },
-  { proposal: 'exceptions', features: { exceptions: true }, text: '(tag $e (param i32)) (func (throw $e (i32.const 1)))' },
+  { proposal: 'exceptions', features: { exceptions: true }, text: '(tag $e (export "e") (param i32)) (func (throw $e (i32.const 1)))' },
   { proposal: 'memory64', features: { memory64: true }, text: '(memory i64 1) (func (result i32) (i32.load (i64.const 0)))' },
   { proposal: 'mutable-globals', features: {}, text: '(global (export "g") (mut i32) (i32.const 0))' },
 ];
@@ -51,6 +51,10 @@ describe('inspect: proposals', () => {
     it(`detects ${c.proposal}`, async () => {
       const r = await inspectWat(c.text, c.features);
       assert.deepEqual(r.proposals, [c.proposal, ...(c.also ?? [])].sort());
+      if (c.proposal === 'exceptions') {
+        assert.equal(r.tags, 1);
+        assert.deepEqual(r.exports, [{ name: 'e', kind: 'tag', type: '(i32) -> ()' }]);
+      }
     });
   }
 

@@ -222,10 +222,12 @@ export async function inspect(input: Uint8Array | ArrayBuffer): Promise<Inspecti
   for (const t of m.tables) tables.push({ index: tables.length, imported: null, element: valTypeText(t.ref), ...limitsOf(t.limits) });
   for (const g of m.globals) globals.push({ index: globals.length, imported: null, type: valTypeText(g.type.type), mutable: g.type.mutable });
   funcTypes.push(...m.funcs);
+  const tagTypes = [...m.imports.flatMap((i) => (i.desc.kind === 'tag' ? [i.desc.type] : [])), ...m.tags.map((t) => t.type)];
 
   const exports = m.exports.map((e) => {
     let type = '';
     if (e.kind === 'func') type = funcTypes[e.index] !== undefined ? funcTypeText(m, funcTypes[e.index]!) : '';
+    else if (e.kind === 'tag' && tagTypes[e.index] !== undefined) type = funcTypeText(m, tagTypes[e.index]!);
     else if (e.kind === 'memory' && memories[e.index]) type = rangeText(memories[e.index]!, 'pages');
     else if (e.kind === 'table' && tables[e.index]) type = `${tables[e.index]!.element} ${rangeText(tables[e.index]!, 'elements')}`;
     else if (e.kind === 'global' && globals[e.index]) {
