@@ -1,0 +1,132 @@
+// The rewriter on its own: refusals with offsets, exact and deterministic fuel counts, memory and table caps,
+// exception handling kept intact, and what it tells the host to supply.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { instrument, FUEL_IMPORT } from '../src/index.js';
+import { LimitMeter } from '../src/limits/meter.js';
+import { wat } from './api-modules.js';
+
+/** Instantiates an instrumented module with a fuel meter; returns its exports and the meter. */
+function load(bytes: Uint8Array, budget = 1n << 40n, imports: WebAssembly.Imports = {}) {
+  const meter = new LimitMeter(budget, 60_000);
+  const inst = instrument(bytes, {});
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(inst.bytes), { ...imports, warden: { fuel: meter.refill } });
+  const used = (): bigint => meter.used((instance.exports[inst.requires.fuel!.global] as WebAssembly.Global).value as bigint);
+  return { exports: instance.exports as Record<string, (...a: unknown[]) => unknown>, used, requires: inst.requires };
+}
+
+/** A module with one function whose body is `body` (raw instruction bytes, ending with 0x0b). */
+function rawModule(body: number[]): Uint8Array {
+  const code = [0x00, ...body];
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type: () -> ()
+    0x03, 0x02, 0x01, 0x00, // func 0: type 0
+    0x0a, code.length + 2, 0x01, code.length, ...code,
+  ]);
+}
+
+test('refuses what it does not know, with the offset', () => {
+  assert.throws(() => instrument(rawModule([0xfc, 0x20, 0x0b])), /^BinaryError: unsupported: opcode 0xfc 0x20 at offset 0x17$|unsupported: opcode 0xfc 0x20 at offset 0x17/);
+  assert.throws(() => instrument(rawModule([0xfb, 0x00, 0x0b])), /unsupported: gc instruction \(0xfb prefix\) at offset 0x17/);
+  assert.throws(() => instrument(rawModule([0xe0, 0x0b])), /unsupported: opcode 0xe0 at offset 0x17/);
+});
+
+test('refuses blocking atomics and a module importing the fuel function itself', async () => {
+  const waits = await wat(
+    `(module (memory 1 1) (func (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))))`,
+    { threads: true },
+  );
+  assert.throws(() => instrument(waits), /unsupported: memory\.atomic\.wait \(it can block past the deadline\) at offset 0x/);
+  const sneaky = await wat(`(module (import "warden" "fuel" (func (param i64) (result i64))))`);
+  assert.throws(() => instrument(sneaky), /unsupported: import "warden" "fuel" \(reserved for the fuel meter\)/);
+});
+
+test('says what the host must supply', async () => {
+  const { requires } = instrument(await wat(`(module (memory (export "memory") 1) (global (export "__warden_fuel") i32 (i32.const 0)) (func (export "f")))`), { memoryBytes: 1 << 20 });
+  assert.deepEqual(requires.fuel, { ...FUEL_IMPORT, signature: '(i64) -> i64', global: '__warden_fuel_1' });
+  assert.deepEqual(requires.memories, ['__warden_memory0']);
+  assert.equal(requires.memoryCapBytes, 1 << 20);
+  assert.equal(requires.initialMemoryBytes, 65536);
+});
+
+test('straight-line code costs one unit per instruction', async () => {
+  const m = load(await wat(`(module (func (export "f") (result i32) (i32.add (i32.const 1) (i32.mul (i32.const 2) (i32.const 3)))))`));
+  assert.equal(m.exports['f']!(), 7);
+  assert.equal(m.used(), 5n);
+});
+
+test('loops cost the same per iteration, every time (deterministic)', async () => {
+  const bytes = await wat(`(module
+    (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+    (func (export "sum") (param $n i32) (result i32) (local $acc i32)
+      (block $out (loop $l
+        (br_if $out (i32.eqz (local.get $n)))
+        (local.set $acc (i32.add (local.get $acc) (call $sq (local.get $n))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+      (local.get $acc)))`);
+  const fuel = (n: number): bigint => {
+    const m = load(bytes);
+    m.exports['sum']!(n);
+    return m.used();
+  };
+  const [a, b, c] = [fuel(10), fuel(20), fuel(30)];
+  assert.ok(a > 0n);
+  assert.equal(b - a, c - b);
+  assert.equal(fuel(20), b);
+});
+
+test('bulk operations cost in proportion to their length', async () => {
+  const bytes = await wat(`(module (memory 2)
+    (func (export "fill") (param i32) (memory.fill (i32.const 0) (i32.const 1) (local.get 0))))`);
+  const fuel = (n: number): bigint => {
+    const m = load(bytes);
+    m.exports['fill']!(n);
+    return m.used();
+  };
+  assert.equal(fuel(65536) - fuel(0), 65536n / 16n);
+});
+
+test('a fuel budget stops a loop, and the meter keeps refusing after the abort', async () => {
+  const m = load(await wat(`(module (func (export "spin") (loop $l (br $l))))`), 10_000n);
+  assert.throws(() => m.exports['spin']!(), /fuel exhausted after 10000 units/);
+  assert.throws(() => m.exports['spin']!(), /fuel exhausted after 10000 units/);
+});
+
+test('memory and table caps: grow fails past them, as the spec says', async () => {
+  const bytes = await wat(`(module (memory (export "mem") 1) (table $t 1 funcref)
+    (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+    (func (export "tgrow") (param i32) (result i32) (table.grow $t (ref.null func) (local.get 0))))`);
+  const inst = instrument(bytes, { memoryBytes: 4 * 65536 + 100, tableElements: 10 });
+  const meter = new LimitMeter(1n << 40n, 60_000);
+  const x = new WebAssembly.Instance(new WebAssembly.Module(inst.bytes), { warden: { fuel: meter.refill } }).exports as Record<string, (n: number) => number>;
+  assert.equal(x['grow']!(3), 1);
+  assert.equal(x['grow']!(1), -1);
+  assert.equal(x['tgrow']!(9), 1);
+  assert.equal(x['tgrow']!(1), -1);
+  assert.throws(() => instrument(bytes, { memoryBytes: 1000 }), (e: Error & { kind?: string }) => e.kind === 'memory' && /initial memory is 65536 bytes, above the limit of 0 bytes/.test(e.message));
+  assert.throws(() => instrument(bytes, { tableElements: 0 }), (e: Error & { kind?: string }) => e.kind === 'memory' && /table 0 has 1 initial elements, above the limit of 0/.test(e.message));
+});
+
+test('exception handling (try/catch/catch_all/delegate/rethrow) computes the same', async () => {
+  const src = `(module
+    (tag $e (param i32))
+    (func $thrower (param i32) (if (i32.gt_s (local.get 0) (i32.const 3)) (then (throw $e (local.get 0)))))
+    (func (export "run") (param $n i32) (result i32) (local $acc i32)
+      (block $done (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (try
+          (do (call $thrower (local.get $n)) (local.set $acc (i32.add (local.get $acc) (i32.const 1))))
+          (catch $e (local.set $acc (i32.add (local.get $acc))))
+          (catch_all (unreachable)))
+        (try (do (try (do (call $thrower (i32.const 9))) (delegate 0))) (catch_all (local.set $acc (i32.add (local.get $acc) (i32.const 100)))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l)))
+      (local.get $acc)))`;
+  const bytes = await wat(src, { exceptions: true });
+  const plain = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as Record<string, (n: number) => number>;
+  const m = load(bytes);
+  for (const n of [0, 1, 5, 10]) assert.equal(m.exports['run']!(n), plain['run']!(n));
+  assert.ok(m.used() > 0n);
+});

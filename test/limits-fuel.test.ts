@@ -1,0 +1,104 @@
+// Fuel through the library and the CLI: deterministic counts, limits in --json, strict flag parsing,
+// `warden instrument`, and the limit profile caching of compiled modules.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { clearCompileCache, compile, run } from '../src/index.js';
+import { parseBytes, parseDuration, parseFuel } from '../src/limits/parse.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = join(ROOT, 'dist/src/cli/main.js');
+const WORK = join(ROOT, 'test/guests/limits/work.wasm');
+const LOOP = join(ROOT, 'test/guests/limits/tight_loop.wasm');
+const work = new Uint8Array(readFileSync(WORK));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('same module + same input = same fuel, across runs and fresh compiles', async () => {
+  const fuel = async (arg: string): Promise<number> => {
+    const r = await run(work, { args: [arg] });
+    assert.equal(r.error, undefined);
+    return r.fuelUsed;
+  };
+  const a = await fuel('5000');
+  assert.ok(a > 5000);
+  assert.equal(await fuel('5000'), a);
+  clearCompileCache();
+  assert.equal(await fuel('5000'), a);
+  const m = await compile(work, { cache: false });
+  assert.equal((await m.run({ args: ['5000'], limits: { memoryBytes: 32 << 20 } })).fuelUsed, a, 'another limit profile, same fuel');
+  assert.ok((await fuel('6000')) > a);
+});
+
+test('limit options are checked', async () => {
+  const m = await compile(work);
+  await assert.rejects(m.run({ limits: { fuel: -1 } }), /limits\.fuel must be a non-negative integer/);
+  await assert.rejects(m.run({ limits: { timeoutMs: 1.5 } }), /limits\.timeoutMs must be an integer/);
+  await assert.rejects(m.run({ limits: { memoryBytes: Number.NaN } }), /limits\.memoryBytes must be an integer/);
+});
+
+test('limit values parse strictly', () => {
+  assert.equal(parseDuration('500ms'), 500);
+  assert.equal(parseDuration('2s'), 2000);
+  assert.equal(parseDuration('1m'), 60_000);
+  assert.equal(parseDuration('1.5s'), 1500);
+  for (const bad of ['', '5', '5x', '-1s', '0ms', '1.0001ms', 's']) assert.throws(() => parseDuration(bad), /expected a duration|not a whole number/, bad);
+  assert.equal(parseBytes('64MiB'), 64 * 1024 * 1024);
+  assert.equal(parseBytes('1GiB'), 1024 ** 3);
+  assert.equal(parseBytes('65536'), 65536);
+  for (const bad of ['', 'MiB', '1 XiB', '-5', '1.5']) assert.throws(() => parseBytes(bad), /expected a size|not a whole number/, bad);
+  assert.equal(parseFuel('1e9'), 1_000_000_000n);
+  assert.equal(parseFuel('1_000'), 1000n);
+  for (const bad of ['', '-1', '1.5', 'lots', '1e30']) assert.throws(() => parseFuel(bad), /expected a non-negative|largest budget/, bad);
+});
+
+test('CLI: --fuel, --timeout and --max-memory end the run with their kind; fuel used in --json', () => {
+  const fuel = cli('run', '--fuel', '100000', '--json', LOOP);
+  assert.equal(fuel.status, 134);
+  const j = JSON.parse(fuel.stdout) as { fuelUsed: number; error: { kind: string; message: string } };
+  assert.deepEqual(j.error, { kind: 'fuel', message: 'fuel exhausted after 100000 units' });
+  assert.equal(j.fuelUsed, 100000);
+  const timeout = cli('run', '--timeout', '100ms', LOOP);
+  assert.equal(timeout.status, 134);
+  assert.equal(timeout.stderr, 'error: deadline of 100ms passed\n');
+  const mem = cli('run', '--max-memory', '64KiB', WORK);
+  assert.equal(mem.status, 134);
+  assert.match(mem.stderr, /^error: memory limit: the module's initial memory is \d+ bytes, above the limit of 65536 bytes\n$/);
+  const ok = JSON.parse(cli('run', '--json', WORK, '100').stdout) as { fuelUsed: number; peakMemoryBytes: number; exitCode: number };
+  assert.equal(ok.exitCode, 0);
+  assert.ok(ok.fuelUsed > 0 && ok.peakMemoryBytes >= 65536);
+});
+
+test('CLI: malformed limit flags are usage errors naming the flag', () => {
+  for (const [flag, value, why] of [
+    ['--timeout', '5x', 'expected a duration such as 500ms, 2s or 1m, got "5x"'],
+    ['--max-memory', 'lots', 'expected a size such as 64MiB, 1GiB or a byte count, got "lots"'],
+    ['--fuel', '-3', 'expected a non-negative whole number of fuel units (e.g. 1000000 or 1e9), got "-3"'],
+  ] as const) {
+    const r = cli('run', flag, value, WORK);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, `error: ${flag}: ${why}\n`);
+  }
+});
+
+test('CLI: warden instrument writes a module other runtimes can run, and says what to supply', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'warden-instr-')), 'out.wasm');
+  const r = cli('instrument', '--max-memory', '1MiB', '-o', out, LOOP);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /import "warden" "fuel": \(i64\) -> i64/);
+  assert.match(r.stdout, /export "__warden_fuel": mutable i64 global/);
+  const bytes = readFileSync(out);
+  assert.ok(WebAssembly.validate(bytes));
+  const imports = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
+  assert.ok(imports.some((i) => i.module === 'warden' && i.name === 'fuel' && i.kind === 'function'));
+  const missing = cli('instrument', LOOP);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, 'error: missing -o OUT.wasm\n');
+});
