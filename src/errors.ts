@@ -13,6 +13,8 @@ export type ErrorKind =
   | 'policy' // refused by policy (features, digest, signature)
   | 'host-dir' // a preopen's host directory is missing or unreadable
   | 'config' // invalid option / flag passed by the host
+  | 'cancelled' // the host cancelled the run (AbortSignal, or the worker pool closed)
+  | 'busy' // the worker pool's queue is full
   | 'internal'; // a bug in Warden: never expected
 
 export class WardenError extends Error {

@@ -44,6 +44,8 @@ export const EXIT_BY_KIND: Record<ErrorKind, number> = {
   timeout: EXIT_TRAP,
   memory: EXIT_TRAP,
   'output-limit': EXIT_TRAP,
+  cancelled: 1,
+  busy: 1,
   internal: EXIT_INTERNAL,
 };
 
