@@ -72,6 +72,11 @@ export class CompiledModule {
     this.bytes = bytes;
   }
 
+  /** The original module bytes (do not modify): e.g. to send the module to a worker thread. */
+  get source(): Uint8Array {
+    return this.bytes;
+  }
+
   /** The module instrumented and compiled for `profile` (cached per profile). Rejects with WardenError('memory') if it cannot fit. */
   variant(profile: LimitProfile = DEFAULT_PROFILE): Promise<ModuleVariant> {
     const key = profileKey(profile);
