@@ -3,7 +3,7 @@
 // interleaved; prints per-program ratios, geometric means and instrumentation speed in MB/s.
 // Standalone: node dist/bench/cpu.js [--quick] [--reps=N]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,11 +23,34 @@ export interface CpuBenchOptions {
 }
 
 interface Sample {
+  /** CPU time (user + system) of the run, in ms: less disturbed than wall time by other load on the machine. */
   ms: number;
   checksum: string | null;
 }
 
 type Runner = (p: CpuProgram, arg: string) => Promise<Sample>;
+
+/** CPU time this process has used, in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Runs a native program and reports its CPU time (wait4's rusage, in microseconds) on stderr. */
+const NATIVE_RUNNER = `#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  (void)argc;
+  pid_t pid = fork();
+  if (pid == 0) { execv(argv[1], argv + 1); _exit(127); }
+  int st; struct rusage ru;
+  if (pid < 0 || wait4(pid, &st, 0, &ru) < 0) return 126;
+  fprintf(stderr, "cpu_us %ld\\n", (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000L + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+`;
 
 /** Runs a WASI command module uninstrumented in V8 with just the imports wasi-libc's startup and printf use. */
 async function plainV8(): Promise<Runner> {
@@ -80,14 +103,14 @@ async function plainV8(): Promise<Runner> {
     };
     const instance = await WebAssembly.instantiate(modules.get(p.name)!, { wasi_snapshot_preview1: wasi });
     memory = instance.exports.memory as WebAssembly.Memory;
-    const t0 = performance.now();
+    const t0 = cpuMs();
     try {
       (instance.exports._start as () => void)();
     } catch (e) {
       if (!(e instanceof Exit)) throw e;
       if (e.code !== 0) throw new Error(`${p.name} (V8) exited with ${e.code}`);
     }
-    return { ms: performance.now() - t0, checksum: checksumOf(stdout) };
+    return { ms: cpuMs() - t0, checksum: checksumOf(stdout) };
   };
 }
 
@@ -96,9 +119,9 @@ async function warden(): Promise<Runner> {
   const modules = new Map<string, CompiledModule>();
   for (const p of CPU_PROGRAMS) modules.set(p.name, await compile(readFileSync(wasmPath(p))));
   return async (p, arg) => {
-    const t0 = performance.now();
+    const t0 = cpuMs();
     const r = await modules.get(p.name)!.run({ args: [arg], stdout: 'buffer', limits: { timeoutMs: 600_000 } });
-    const ms = performance.now() - t0;
+    const ms = cpuMs() - t0;
     if (r.error) throw new Error(`${p.name} (warden): ${r.error.kind}: ${r.error.message}`);
     return { ms, checksum: checksumOf(r.stdout.toString('utf8')) };
   };
@@ -110,6 +133,8 @@ function native(): { run: Runner; close(): void } | string {
   if (spawnSync(clang, ['--version'], { stdio: 'ignore' }).status !== 0) return `native column skipped: ${clang} not found`;
   const dir = mkdtempSync(join(tmpdir(), 'warden-cpu-'));
   try {
+    writeFileSync(join(dir, 'runner.c'), NATIVE_RUNNER);
+    execFileSync(clang, ['-O2', '-o', join(dir, 'runner'), join(dir, 'runner.c')], { stdio: 'pipe' });
     for (const p of CPU_PROGRAMS) execFileSync(clang, ['-O2', '-o', join(dir, p.name), sourcePath(p), '-lm'], { stdio: 'pipe' });
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
@@ -117,11 +142,10 @@ function native(): { run: Runner; close(): void } | string {
   }
   return {
     run: async (p, arg) => {
-      const t0 = performance.now();
-      const r = spawnSync(join(dir, p.name), [arg], { encoding: 'utf8' });
-      const ms = performance.now() - t0;
-      if (r.status !== 0) throw new Error(`${p.name} (native) exited with ${r.status}`);
-      return { ms, checksum: checksumOf(r.stdout) };
+      const r = spawnSync(join(dir, 'runner'), [join(dir, p.name), arg], { encoding: 'utf8' });
+      const cpu = /^cpu_us (\d+)$/m.exec(r.stderr);
+      if (r.status !== 0 || !cpu) throw new Error(`${p.name} (native) exited with ${r.status}: ${r.stderr.trim()}`);
+      return { ms: Number(cpu[1]) / 1000, checksum: checksumOf(r.stdout) };
     },
     close: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -146,7 +170,7 @@ function instrumentCorpus(): string[] {
 /**
  * MB/s of instrument() for the default limit profile over the corpus: after a warm-up of the whole corpus
  * (so the first modules are not timed with a cold JIT), each module is instrumented repeatedly for a time
- * budget and its median time counts; MB/s = bytes of all modules / sum of their median times.
+ * budget and its median CPU time counts; MB/s = bytes of all modules / sum of their median times.
  */
 function instrumentSpeed(quick: boolean): { rows: string[][]; mbps: number; codeMbps: number; bytes: number; modules: number; refused: string[] } {
   const refused: string[] = [];
@@ -173,9 +197,9 @@ function instrumentSpeed(quick: boolean): { rows: string[][]; mbps: number; code
     const times: number[] = [];
     const t0 = performance.now();
     while (performance.now() - t0 < budget || times.length < 3) {
-      const t = performance.now();
+      const t = cpuMs();
       instrument(bytes, options);
-      times.push(performance.now() - t);
+      times.push(cpuMs() - t);
     }
     const ms = median(times);
     totalBytes += bytes.length;
@@ -251,7 +275,7 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
   rows.push(['geomean', '', '', '', '', `${gi.toFixed(2)}x ${mark(gi <= GOAL.instrumented)}`, nativeRatios.length ? `${gn.toFixed(2)}x ${mark(gn <= GOAL.native)}` : '-']);
   log('');
   log(`${done} repetitions measured`);
-  log(table(['program', 'work', 'native ms', 'v8 ms', 'warden ms', `warden/v8 (<=${GOAL.instrumented})`, `warden/native (<=${GOAL.native})`], rows));
+  log(table(['program', 'work', 'native cpu ms', 'v8 cpu ms', 'warden cpu ms', `warden/v8 (<=${GOAL.instrumented})`, `warden/native (<=${GOAL.native})`], rows));
   if (failures.length) {
     log('');
     log(table(['CHECKSUM FAILURE', 'runner', 'got', 'want'], failures));
@@ -268,8 +292,8 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
   for (const r of speed.refused) log(`  not instrumented (refused): ${r}`);
   log('');
   log(
-    `method: one process; per repetition each program runs once per runner, order rotated; ms = median wall time of the run ` +
-      `(native: process spawn included; v8: _start only; warden: CompiledModule.run(), a fresh sandbox); ratio = median of ` +
+    `method: one process; per repetition each program runs once per runner, order rotated; ms = median CPU time (user+system) of the run ` +
+      `(native: the child's rusage; v8: _start only; warden: CompiledModule.run(), a fresh sandbox included); ratio = median of ` +
       `per-repetition ratios [min-max]; modules compiled once (not timed); checksums compared with bench/cpu/expected.txt. ` +
       `Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
   );
