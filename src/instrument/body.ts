@@ -23,12 +23,12 @@ export interface BodyContext {
 
 /** Output -> input offsets of the code copied unchanged (for trap locations in terms of the original module). */
 export class OffsetMap {
-  data = new Float64Array(3 * 1024);
+  data = new Int32Array(3 * 1024);
   n = 0;
 
   add(outPos: number, inPos: number, len: number): void {
     if (this.n * 3 + 3 > this.data.length) {
-      const next = new Float64Array(this.data.length * 2);
+      const next = new Int32Array(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
@@ -201,14 +201,14 @@ const leb = (v: number): number[] => {
   return o;
 };
 
-const globalTemplates = new WeakMap<BodyContext, Templates>();
+const templateCache = new WeakMap<BodyContext, Map<number, Templates>>();
 
 /** The inserted code pieces, with the counter in the global or (local >= 0) in local `local`. */
 function templates(ctx: BodyContext, local: number): Templates {
-  if (local < 0) {
-    const t = globalTemplates.get(ctx);
-    if (t) return t;
-  }
+  let cache = templateCache.get(ctx);
+  if (!cache) templateCache.set(ctx, (cache = new Map()));
+  const hit = cache.get(local);
+  if (hit) return hit;
   const g = leb(ctx.fuelGlobal);
   const f = leb(ctx.fuelFunc);
   const get = local < 0 ? [0x23, ...g] : [0x20, ...leb(local)];
@@ -226,7 +226,7 @@ function templates(ctx: BodyContext, local: number): Templates {
     flush: new Uint8Array(local < 0 ? [] : [...get, 0x24, ...g]),
     reload: new Uint8Array(local < 0 ? [] : [0x23, ...g, ...set]),
   };
-  if (local < 0) globalTemplates.set(ctx, t);
+  cache.set(local, t);
   return t;
 }
 
