@@ -1,0 +1,56 @@
+// The worker-thread side of the pool: keeps compiled modules by digest (each sent once) and runs each
+// request as an in-thread run would, posting back the result (or the host-misuse error) as plain data.
+import { parentPort } from 'node:worker_threads';
+import { WardenError } from '../errors.js';
+import { compile, type CompiledModule } from '../sandbox/compile.js';
+import { EXIT_FAILURE, type RunResult } from '../sandbox/options.js';
+import { errorToWire, resultToWire, transferList, type RunRequest, type WorkerReply } from './protocol.js';
+
+/** Modules this worker has, by digest (least recently used dropped first). */
+const modules = new Map<string, Promise<CompiledModule>>();
+const MODULE_ENTRIES = 64;
+
+const port = parentPort;
+if (!port) throw new Error('src/workers/worker.js runs only as a worker thread');
+
+function invalidResult(e: WardenError): RunResult {
+  return { exitCode: EXIT_FAILURE, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), durationMs: 0, error: e, fuelUsed: 0, peakMemoryBytes: 0 };
+}
+
+async function handle(req: RunRequest): Promise<WorkerReply | undefined> {
+  let pending = modules.get(req.digest);
+  if (pending) {
+    modules.delete(req.digest);
+    modules.set(req.digest, pending);
+  } else {
+    if (!req.bytes) return { id: req.id, type: 'missing' };
+    pending = compile(req.bytes, { cache: false });
+    pending.catch(() => modules.delete(req.digest));
+    modules.set(req.digest, pending);
+    while (modules.size > MODULE_ENTRIES) modules.delete(modules.keys().next().value as string);
+  }
+  let cm: CompiledModule;
+  try {
+    cm = await pending;
+  } catch (e) {
+    if (e instanceof WardenError && e.kind === 'invalid-module') return { id: req.id, type: 'done', result: resultToWire(invalidResult(e)) };
+    return { id: req.id, type: 'threw', error: errorToWire(e) };
+  }
+  if (req.bytes) port!.postMessage({ id: req.id, type: 'started' } satisfies WorkerReply);
+  try {
+    return { id: req.id, type: 'done', result: resultToWire(await cm.run(req.options)) };
+  } catch (e) {
+    return { id: req.id, type: 'threw', error: errorToWire(e) };
+  }
+}
+
+port.on('message', (req: RunRequest) => {
+  void handle(req).then((reply) => {
+    if (!reply) return;
+    try {
+      port.postMessage(reply, reply.type === 'done' ? transferList(reply.result) : []);
+    } catch (e) {
+      port.postMessage({ id: req.id, type: 'threw', error: errorToWire(new WardenError('internal', `internal error: the result cannot be sent: ${e instanceof Error ? e.message : String(e)}`)) } satisfies WorkerReply);
+    }
+  });
+});
