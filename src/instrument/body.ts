@@ -239,23 +239,19 @@ export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyCon
   const start = c.pos;
   const outStart = out.pos;
   const mapN = ctx.map.n;
-  const result = rewriteWith(c, out, typeIndex, ctx, LOCAL);
-  if (result === DONE) return;
+  if (rewriteWith(c, out, typeIndex, ctx, LOCAL) === DONE) return;
   c.pos = start;
   out.pos = outStart;
   ctx.map.n = mapN;
-  rewriteWith(c, out, typeIndex, ctx, result === RETRY_LEAF ? LEAF : GLOBAL);
+  rewriteWith(c, out, typeIndex, ctx, GLOBAL);
 }
 
-// Modes of rewriteWith: counter in a local; in the global; in the global without the entry check (a leaf:
-// no calls and no loops, so it always ends; its callers' checks see what it used).
+// Modes of rewriteWith: counter in a local; in the global.
 const LOCAL = 0;
 const GLOBAL = 1;
-const LEAF = 2;
-// Results: written; redo in GLOBAL mode (exception handling); redo in LEAF mode.
+// Results: written; redo in GLOBAL mode (exception handling).
 const DONE = 0;
 const RETRY_GLOBAL = 1;
-const RETRY_LEAF = 2;
 
 /** One rewrite; in LOCAL mode it may ask for another mode (having written garbage). */
 function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, mode: number): number {
@@ -409,7 +405,11 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
   const isExit = (label: number): boolean => label === sp;
 
   if (localMode) out.bytes(reload);
-  open(c.pos, mode !== LEAF);
+  open(c.pos, true);
+  // A leaf (no calls, no loops) always ends, and its callers' checks see what it used: its entry check is
+  // turned into nops at the end.
+  const entryCheck = segEnd - check.length;
+  const entryCheckEnd = segEnd;
   for (;;) {
     const at = c.pos;
     if (at >= c.end) c.fail('function body without end', at);
@@ -490,7 +490,7 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
         const wasTargeted = targeted[sp] === 1;
         if (sp === 0) {
           if (c.pos !== c.end) c.fail('operators after the end of the function', c.pos);
-          if (localMode && !callsOrLoops) return RETRY_LEAF;
+          if (!callsOrLoops) out.buf.fill(0x01, entryCheck, entryCheckEnd);
           close();
           flushAt(at);
           flushCopy(c.pos);
@@ -563,7 +563,9 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
         const fi = c.u32();
         cost++;
         if (fi >= ctx.importedFuncs) {
-          flushCopy(at + 1);
+          // written anew (an offset inside it maps to the instruction's start)
+          flushCopy(at);
+          out.byte(op);
           out.u32(fi + 1);
           copyFrom = c.pos;
         }

@@ -30,7 +30,7 @@ export class Out {
     const n = end - start;
     if (n <= 0) return;
     this.ensure(n);
-    if (n < 16) {
+    if (n < 64) {
       const buf = this.buf;
       let p = this.pos;
       for (let i = start; i < end; i++) buf[p++] = src[i]!;

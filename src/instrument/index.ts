@@ -129,7 +129,9 @@ function readTypes(c: Cursor): number[] {
 const RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
 
 /** Rewrites `bytes` (a valid module) for metering and caps. Throws BinaryError ('invalid-module') or WardenError('memory'). */
-export function instrument(bytes: Uint8Array, options: InstrumentOptions = {}): Instrumented {
+export function instrument(input: Uint8Array, options: InstrumentOptions = {}): Instrumented {
+  // A plain Uint8Array view (a Buffer's subarray() is much slower).
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const fuel = options.fuel !== false;
   const memCap = options.memoryBytes;
   const tableCap = options.tableElements;
