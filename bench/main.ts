@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   console.log(
     `method: one process, contenders interleaved and rotated per repetition (fewer repetitions, at least 3, once a workload has used its time budget), forced GC before each sample; ` +
       `ms = median per run; ratio = median of per-repetition ${'<x>'}/${BASELINE} [min-max]; ` +
-      `stdout goes to /dev/null in every runtime (one write(2) per guest fd_write), "captured" = in memory for warden, ` +
+      `stdout goes to /dev/null in every runtime (node:wasi and wasmtime: one write(2) per guest fd_write; warden: small writes coalesced into 64 KiB), "captured" = in memory for warden, ` +
       `a temp file read back for node:wasi and wasmtime; modules compiled once (not timed); wasmtime timed inside its Python worker. ` +
       `Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
   );

@@ -97,11 +97,6 @@ const LINE_DIFFS: LineDiff[] = [
     reason: 'path_filestat_get without SYMBOLIC_FOLLOW of "symlink-to-dir/": wasmtime stats the link itself, ' +
       'Warden follows it because of the trailing slash (as POSIX stat does)',
   },
-  {
-    kind: 'reported', case: 'path_misc',
-    wasmtime: '  fdstat flags 4', warden: '  fdstat flags 0',
-    reason: 'path_open with fdflags NONBLOCK: wasmtime reports NONBLOCK in fd_fdstat_get, Warden drops it',
-  },
   ...[
     ['fd_write iovs_len 0x10000000', 'ENOMEM'],
     ['fd_write iovs_len 0xffffffff', 'ENOMEM'],

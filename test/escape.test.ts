@@ -241,9 +241,6 @@ const ALLOWED_DIFFERENCES: Record<string, number> = {
   readlink_hostile_buffer: EFAULT,
   prestat_dir_name_hostile_pointer: EFAULT,
   path_open_hostile_pointers: EFAULT,
-  ro_open_dir_write_rights: EISDIR,
-  ro_fd_filestat_set_size: EINVAL,
-  ro_fd_set_times_preopen: EBADF,
 };
 
 /** Every refusal has wasmtime's errno (or an allowed difference); all differences are listed. */

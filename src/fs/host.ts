@@ -80,7 +80,7 @@ class HostDirEntry implements DirEntry {
     if (this.inoValue === undefined) {
       try {
         // Through the node (EBADF once closed), so a reused fd number is never looked at.
-        this.inoValue = this.dir.lstatChild(this.name).ino;
+        this.inoValue = this.dir.inoOfChild(this.name);
       } catch {
         this.inoValue = 0n; // vanished, closed or unreadable meanwhile
       }
@@ -124,11 +124,18 @@ class HostDirNode extends HostNode implements DirNode {
   readonly kind = 'dir';
   readonly backend = HOST_BACKEND;
   readonly readOnly = false;
+  /** `/proc/self/fd/N/` of the held fd (built once: this is on every child operation's path). */
+  private readonly prefix: string;
+  constructor(fd: number) {
+    super(fd);
+    this.prefix = `/proc/self/fd/${fd}/`;
+  }
 
-  /** The magic path of child `name` of the held directory (as openat(fd, name)). */
+  /** The magic path of child `name` of the held directory (as openat(fd, name)); EBADF once closed. */
   private at(name: string): string {
     checkName(name);
-    return `/proc/self/fd/${this.fd}/${name}`;
+    void this.fd;
+    return this.prefix + name;
   }
   private dest(destDir: DirNode, destName: string): string {
     if (destDir.readOnly) fail(READONLY_ERRNO, 'destination is read-only');
@@ -148,7 +155,17 @@ class HostDirNode extends HostNode implements DirNode {
   }
   lstatChild(name: string): Stat {
     const p = this.at(name);
-    return host('lstat', () => toStat(fs.lstatSync(p, { bigint: true })));
+    // throwIfNoEntry: a missing name (the common case of every create) costs no host Error.
+    const st = host('lstat', () => fs.lstatSync(p, { bigint: true, throwIfNoEntry: false }));
+    if (st === undefined) fail(Errno.NOENT, `lstat ${JSON.stringify(name)}: no such file or directory`);
+    return toStat(st);
+  }
+  /** The inode number of child `name` (a number lstat, cheaper than a bigint one, unless the ino is too big for it). */
+  inoOfChild(name: string): bigint {
+    const p = this.at(name);
+    const st = host('lstat', () => fs.lstatSync(p, { throwIfNoEntry: false }));
+    if (st === undefined) fail(Errno.NOENT, `lstat ${JSON.stringify(name)}: no such file or directory`);
+    return Number.isSafeInteger(st.ino) ? BigInt(st.ino) : this.lstatChild(name).ino;
   }
   readlinkChild(name: string): string {
     const p = this.at(name);

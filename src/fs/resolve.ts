@@ -1,7 +1,7 @@
 // Path resolution beneath a preopened directory, one component at a time, with a symlink
 // budget (after cap-std's `manually` resolver). This is the only place guest paths are walked.
 import { Errno, WasiError, fail } from '../wasi/errno.js';
-import { FileType, type DirNode } from './types.js';
+import { FileType, type DirNode, type Stat } from './types.js';
 
 /** Symlinks followed in one resolution before ELOOP (Linux MAXSYMLINKS). */
 export const SYMLINK_BUDGET = 40;
@@ -27,6 +27,13 @@ export interface Resolved {
   name: string;
   /** The path (or a final symlink's target) ended in '/': the caller applies its operation's rule. */
   trailingSlash: boolean;
+  /**
+   * What the resolver's own lstat of the final name saw (when it looked: following the final
+   * component or a trailing slash): its Stat (not a symlink), or null if it did not exist. A
+   * caller may use it instead of a second lstat; it is as racy as one, so every later operation
+   * still goes through the backend's no-follow calls.
+   */
+  finalStat?: Stat | null;
   /** Closes `dir` if the resolver opened it. Always call it. */
   release(): void;
 }
@@ -75,6 +82,7 @@ export function resolve(root: DirNode, path: string, opts: ResolveOptions): Reso
 
   try {
     let finalName = '.';
+    let finalStat: Stat | null | undefined;
     while (queue.length > 0) {
       const c = queue.pop()!;
       const isLast = queue.length === 0;
@@ -91,6 +99,7 @@ export function resolve(root: DirNode, path: string, opts: ResolveOptions): Reso
           } catch (e) {
             if (e instanceof WasiError && e.errno === Errno.NOENT) {
               finalName = c;
+              finalStat = null;
               break;
             }
             throw e;
@@ -102,6 +111,7 @@ export function resolve(root: DirNode, path: string, opts: ResolveOptions): Reso
           // A trailing slash on a non-directory is left to the caller: wasmtime 49 answers it per
           // operation (path_open O_CREAT: EISDIR, create_directory: EEXIST, filestat_get without
           // follow: success, rename onto "file/": success, most others: ENOTDIR).
+          finalStat = st;
         }
         finalName = c;
         break;
@@ -127,6 +137,7 @@ export function resolve(root: DirNode, path: string, opts: ResolveOptions): Reso
       dir,
       name: finalName,
       trailingSlash: sawTrailing,
+      finalStat,
       release: () => {
         if (owned && !released) {
           released = true;

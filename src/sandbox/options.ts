@@ -4,8 +4,14 @@ import type { MemoryFs } from '../fs/index.js';
 import type { ClockPolicy } from '../wasi/options.js';
 import { DEFAULT_LIMITS, MAX_FUEL } from '../limits/defaults.js';
 
-/** Where a guest output stream goes. */
-export type OutputOption = 'buffer' | 'inherit' | { write(chunk: Uint8Array): void };
+/**
+ * Where a guest output stream goes: collected into RunResult ('buffer'), the host's own stdout or
+ * stderr ('inherit'), a host fd ({ fd }: the run neither opens nor closes it), or the caller's
+ * write(), called synchronously with a copy of each chunk the guest writes. 'inherit' and { fd }
+ * gather small writes into 64 KiB before writing them out (flushed before stdin reads, before the
+ * other stream is written, on poll_oneoff, after 100 ms, and when the run ends, however it ends).
+ */
+export type OutputOption = 'buffer' | 'inherit' | { fd: number } | { write(chunk: Uint8Array): void };
 
 export interface DirOption {
   /** The path the guest sees, e.g. "/data". */
@@ -102,7 +108,12 @@ function checkOutput(what: string, v: unknown): OutputOption {
   if (typeof v === 'object' && v !== null && typeof (v as { write?: unknown }).write === 'function') {
     return v as OutputOption;
   }
-  bad(`${what} must be 'buffer', 'inherit' or an object with write(chunk)`);
+  if (typeof v === 'object' && v !== null && 'fd' in v) {
+    const fd = (v as { fd: unknown }).fd;
+    if (typeof fd === 'number' && Number.isSafeInteger(fd) && fd >= 0) return { fd };
+    bad(`${what}.fd must be a non-negative integer`);
+  }
+  bad(`${what} must be 'buffer', 'inherit', { fd } or an object with write(chunk)`);
 }
 
 export interface CheckedOptions {

@@ -1,52 +1,23 @@
 // One sandboxed run: preopens + WASI context + link check + fresh instance + `_start` (or an
 // invoked export), every guest failure turned into a typed result, everything closed afterwards.
-import { accessSync, constants as fsc, statSync, writeSync } from 'node:fs';
+import { accessSync, constants as fsc, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { WardenError } from '../errors.js';
 import { openPreopen } from '../fs/index.js';
 import type { DirNode } from '../fs/types.js';
 import { WasiContext } from '../wasi/context.js';
-import { ProcExit, RunAbort, type InputSource, type OutputSink, type Preopen } from '../wasi/options.js';
+import { ProcExit, RunAbort, type InputSource, type Preopen } from '../wasi/options.js';
 import type { CompiledModule, ModuleVariant } from './compile.js';
 import { LimitMeter } from '../limits/meter.js';
 import { FUEL_IMPORT } from '../instrument/index.js';
 import { checkImports, linkErrorFromV8 } from './link.js';
-import { checkOptions, EXIT_FAILURE, EXIT_TRAP, type DirOption, type OutputOption, type RunOptions, type RunResult } from './options.js';
+import { checkOptions, EXIT_FAILURE, EXIT_TRAP, type DirOption, type RunOptions, type RunResult } from './options.js';
+import { makeSink, writeAllSync, type RunSink } from './sinks.js';
 import type { FuncSig } from './signatures.js';
 import { printable } from './text.js';
 import { guestFault } from './traps.js';
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-
-/** Writes all of `chunk` to a host fd synchronously (retrying a non-blocking pipe that is full). */
-export function writeAllSync(fd: number, chunk: Uint8Array): void {
-  let off = 0;
-  while (off < chunk.length) {
-    try {
-      off += writeSync(fd, chunk, off, chunk.length - off);
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'EAGAIN') throw e;
-      Atomics.wait(sleepCell, 0, 0, 1);
-    }
-  }
-}
-
-interface Sink extends OutputSink {
-  collected(): Buffer;
-}
-
-function makeSink(option: OutputOption, hostFd: number): Sink {
-  if (option === 'buffer') {
-    const chunks: Buffer[] = [];
-    return {
-      write: (chunk) => void chunks.push(Buffer.from(chunk)),
-      collected: () => Buffer.concat(chunks),
-    };
-  }
-  const empty = (): Buffer => Buffer.alloc(0);
-  if (option === 'inherit') return { write: (chunk) => writeAllSync(hostFd, chunk), collected: empty };
-  return { write: (chunk) => option.write(chunk.slice()), collected: empty };
-}
+export { writeAllSync } from './sinks.js';
 
 function stdinSource(stdin: RunOptions['stdin']): InputSource {
   if (stdin === undefined) return { kind: 'none' };
@@ -87,6 +58,15 @@ function openDir(d: DirOption): DirNode {
     const prefix = `host directory ${JSON.stringify(host)} `;
     const text = e instanceof WardenError && e.message.startsWith(prefix) ? e.message.slice(prefix.length) : `cannot open: ${reason(e)}`;
     throw hostDirError(d, text);
+  }
+}
+
+/** Writes out what a coalescing sink still holds (the run's result is already decided). */
+function flushQuietly(sink: RunSink): void {
+  try {
+    sink.flush();
+  } catch {
+    // e.g. EPIPE on the host's stdout: nothing left to tell the guest
   }
 }
 
@@ -226,7 +206,11 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
   const stderr = makeSink(o.stderr, 2);
   const trace =
     options.trace === true
-      ? (line: string): void => writeAllSync(2, Buffer.from(line + '\n'))
+      ? (line: string): void => {
+          stdout.flush(); // trace lines keep their place among the guest's own output
+          stderr.flush();
+          writeAllSync(2, Buffer.from(line + '\n'));
+        }
       : typeof options.trace === 'function'
         ? options.trace
         : undefined;
@@ -316,6 +300,8 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
     if (e instanceof WardenError) throw e;
     throw new WardenError('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
+    flushQuietly(stdout);
+    flushQuietly(stderr);
     closeQuietly(ctx);
     for (const p of preopens) closeQuietly(p.dir);
   }

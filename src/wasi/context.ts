@@ -62,9 +62,13 @@ export class WasiContext {
   private dead: ProcExit | RunAbort | undefined;
 
   constructor(opts: WasiOptions) {
-    this.fds.add(new StdinFd(opts.stdin));
-    this.fds.add(new OutputFd(opts.stdout, opts.stdoutCap, 'stdout'));
-    this.fds.add(new OutputFd(opts.stderr, opts.stderrCap, 'stderr'));
+    const flushOutput = (): void => {
+      opts.stdout.flush?.();
+      opts.stderr.flush?.();
+    };
+    this.fds.add(new StdinFd(opts.stdin, flushOutput));
+    this.fds.add(new OutputFd(opts.stdout, opts.stdoutCap, 'stdout', opts.stderr));
+    this.fds.add(new OutputFd(opts.stderr, opts.stderrCap, 'stderr', opts.stdout));
     for (const p of opts.preopens) this.fds.add(new PreopenFd(p.dir, p.guestPath));
     this.state = {
       mem: this.mem,
@@ -73,6 +77,7 @@ export class WasiContext {
       env: encodeList(opts.env.map(([k, v]) => `${k}=${v}`)),
       clockResNs: opts.clocks?.resolutionNs !== undefined && opts.clocks.resolutionNs > 0n ? opts.clocks.resolutionNs : 1000n,
       randomFill: opts.randomFill ?? ((b) => randomFillSync(b)),
+      flushOutput,
       sleep: opts.deadline ? (ns: bigint) => sleepWithin(ns, opts.deadline!) : sleepNs,
     };
     const ns = { ...NS_TEMPLATE };

@@ -94,7 +94,11 @@ export class StdinFd extends Fd {
   readonly filetype: number;
   private pos = 0;
   private scratch: Buffer | undefined;
-  constructor(private readonly src: InputSource) {
+  constructor(
+    private readonly src: InputSource,
+    /** Called before every read (flushes buffered guest output, e.g. a prompt). */
+    private readonly beforeRead: () => void = () => {},
+  ) {
     super();
     this.filetype = src.kind === 'fd' && isatty(src.fd) ? FileType.CHARACTER_DEVICE : FileType.UNKNOWN;
   }
@@ -103,6 +107,7 @@ export class StdinFd extends Fd {
   }
   override read(dst: Uint8Array): number {
     const src = this.src;
+    this.beforeRead();
     if (src.kind === 'none' || dst.length === 0) return 0;
     if (src.kind === 'bytes') {
       const n = Math.min(dst.length, src.data.length - this.pos);
@@ -149,6 +154,8 @@ export class OutputFd extends Fd {
     private readonly sink: OutputSink,
     private readonly cap: number,
     private readonly stream: 'stdout' | 'stderr',
+    /** The other output stream's sink: flushed before each write here, so their order holds. */
+    private readonly other?: OutputSink,
   ) {
     super();
     this.filetype = sink.isTTY ? FileType.CHARACTER_DEVICE : FileType.UNKNOWN;
@@ -161,6 +168,7 @@ export class OutputFd extends Fd {
     throw EBADF;
   }
   override write(src: Uint8Array): number {
+    this.other?.flush?.();
     const room = this.cap - this.written;
     if (src.length <= room) {
       this.written += src.length;
@@ -180,6 +188,9 @@ export class OutputFd extends Fd {
   }
 }
 
+/** The fdflags a file fd keeps and reports in fd_fdstat_get (wasmtime 49 reports NONBLOCK too). */
+const KEPT_FDFLAGS = FdFlags.APPEND | FdFlags.NONBLOCK;
+
 /** A regular file opened by path_open: a FileNode with this fd's own offset and mode. */
 export class FileFd extends Fd {
   readonly filetype: number;
@@ -193,7 +204,7 @@ export class FileFd extends Fd {
     filetype: number,
   ) {
     super();
-    this.fdflags = fdflags & FdFlags.APPEND;
+    this.fdflags = fdflags & KEPT_FDFLAGS;
     this.filetype = filetype;
   }
   rights(): readonly [bigint, bigint] {
@@ -245,14 +256,17 @@ export class FileFd extends Fd {
   override stat(): Stat {
     return this.node.stat();
   }
-  /** APPEND and NONBLOCK (ignored) are accepted; DSYNC/RSYNC/SYNC are EINVAL (wasmtime). */
+  /** APPEND and NONBLOCK (kept, reported, no effect on a file) are accepted; DSYNC/RSYNC/SYNC are EINVAL (wasmtime). */
   override setFlags(flags: number): void {
     if (flags & (FdFlags.DSYNC | FdFlags.RSYNC | FdFlags.SYNC)) fail(Errno.INVAL, 'sync flags cannot be set');
-    this.fdflags = flags & FdFlags.APPEND;
+    this.fdflags = flags & KEPT_FDFLAGS;
   }
-  /** wasmtime: fd_filestat_set_size on a read-only fd is EINVAL. */
+  /**
+   * wasmtime: fd_filestat_set_size on a read-only fd is EINVAL, but on a file of a read-only
+   * mount EPERM (the mount's refusal comes first).
+   */
   override setSize(size: bigint): void {
-    if (!this.writable) fail(Errno.INVAL, 'file not open for writing');
+    if (!this.writable && !this.node.readOnly) fail(Errno.INVAL, 'file not open for writing');
     this.node.setSize(size);
   }
   override setTimes(atim: TimeSpec, mtim: TimeSpec): void {
@@ -379,8 +393,12 @@ export class PreopenFd extends DirFd {
   override preopenName(): Uint8Array {
     return this.name;
   }
-  /** wasmtime 49: fd_filestat_set_times on a preopen is EBADF (on a directory opened by path_open it works). */
-  override setTimes(): void {
+  /**
+   * wasmtime 49: fd_filestat_set_times on a preopen is EBADF (on a directory opened by path_open
+   * it works), but on a read-only preopen EPERM (the mount's refusal comes first).
+   */
+  override setTimes(atim: TimeSpec, mtim: TimeSpec): void {
+    if (this.dir.readOnly) return this.dir.setTimes(atim, mtim); // refuses with READONLY_ERRNO
     throw EBADF;
   }
 }

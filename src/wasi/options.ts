@@ -21,6 +21,13 @@ export interface OutputSink {
    * a tty), so wasi-libc line-buffers stdout and isatty() is true. Default false.
    */
   isTTY?: boolean;
+  /**
+   * A sink that gathers chunks before passing them on writes out what it holds. The WASI layer
+   * calls it before the guest reads stdin, before the other output stream is written (so stdout
+   * and stderr keep their relative order) and on poll_oneoff; the embedder calls it when the run
+   * ends, however it ended.
+   */
+  flush?(): void;
 }
 
 export interface ClockPolicy {

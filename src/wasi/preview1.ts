@@ -4,6 +4,7 @@
 // Errno cases marked "wasmtime:" were checked against wasmtime 49 with raw-call C guests.
 import { FileType, type DirNode, type Stat, type TimeSpec } from '../fs/types.js';
 import { PATH_MAX, resolve, type Resolved } from '../fs/resolve.js';
+import { READONLY_ERRNO } from '../fs/common.js';
 import { Errno, WasiError, fail } from './errno.js';
 import {
   Advice, ClockId, EventType, FDFLAGS_ALL, FdFlags, FSTFLAGS_ALL, FstFlags, LookupFlags, OFLAGS_ALL, OFlags,
@@ -25,6 +26,8 @@ export interface WasiState {
   /** Clock resolution (ClockPolicy.resolutionNs, default 1000). */
   readonly clockResNs: bigint;
   readonly randomFill: (buf: Uint8Array) => void;
+  /** Writes out guest output that a sink still holds (poll_oneoff: the guest may wait a while). */
+  readonly flushOutput: () => void;
   /** Blocks the thread for `ns` nanoseconds (poll_oneoff clock subscriptions). */
   readonly sleep: (ns: bigint) => void;
 }
@@ -215,6 +218,9 @@ function pathOpen(
   const trunc = (oflags & OFlags.TRUNC) !== 0;
   const wantDir = (oflags & OFlags.DIRECTORY) !== 0;
   const follow = (dirflags & LookupFlags.SYMLINK_FOLLOW) !== 0 && !excl;
+  // wasmtime 49 checks a read-only mount before any lookup: writing, creating or truncating is
+  // EPERM there whatever the path names (a directory too, where a writable mount gives EISDIR).
+  if (dir.readOnly && (write || create || trunc)) fail(READONLY_ERRNO, 'read-only mount');
   // APPEND is kept by the FileFd (fd_fdstat_set_flags can clear it), not by the backend's open mode.
   const fileOpts = { read, write, create, exclusive: excl, truncate: trunc, append: false };
 
@@ -232,8 +238,12 @@ function pathOpen(
           opened = new DirFd(new DirHandle(r.dir, true));
           kept = true;
         }
+      } else if (excl && !r.trailingSlash && !wantDir && !r.dir.readOnly) {
+        // O_CREAT|O_EXCL never follows and fails with EEXIST on anything existing (also a dangling
+        // symlink): the backend's exclusive create decides, no lstat first.
+        opened = new FileFd(r.dir.openFileChild(r.name, fileOpts), read, write, fdflags, FileType.REGULAR_FILE);
       } else {
-        const st = lstatOrUndefined(r.dir, r.name);
+        const st = r.finalStat === undefined ? lstatOrUndefined(r.dir, r.name) : r.finalStat ?? undefined;
         if (st === undefined) {
           if (!create) fail(Errno.NOENT);
           if (r.trailingSlash) fail(Errno.ISDIR);
@@ -280,6 +290,7 @@ function pathOpen(
  */
 function pollOneoff(s: WasiState, inPtr: number, outPtr: number, nsubs: number, neventsPtr: number): number {
   const mem = s.mem;
+  s.flushOutput();
   nsubs >>>= 0;
   if (nsubs === 0) throw EINVAL;
   mem.check(inPtr, nsubs * SIZE.subscription);
@@ -619,7 +630,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   def('path_filestat_get', [FD, P('flags', 'lookupflags'), PATH, P('out', 'ptr')], [], (s, fd, flags, p, l, out) => {
     s.mem.check(out, SIZE.filestat);
     return withPath(s, fd, p, l, (flags & LookupFlags.SYMLINK_FOLLOW) !== 0, (r) => {
-      const st = r.name === '.' ? r.dir.stat() : r.dir.lstatChild(r.name);
+      const st = r.name === '.' ? r.dir.stat() : r.finalStat === undefined ? r.dir.lstatChild(r.name) : r.finalStat ?? fail(Errno.NOENT);
       if (r.trailingSlash && st.filetype !== FileType.DIRECTORY) fail(Errno.NOTDIR);
       writeStat(s.mem, out, st);
       return OK;
