@@ -52,10 +52,24 @@ int main(int argc, char **argv) {
 }
 `;
 
-/** Runs a WASI command module uninstrumented in V8 with just the imports wasi-libc's startup and printf use. */
-async function plainV8(): Promise<Runner> {
+/**
+ * Runs a WASI command module in V8 with just the imports wasi-libc's startup and printf use: as built, or
+ * (`fuel`) rewritten by instrument() with an endless fuel supply, which isolates the rewriter's cost from
+ * the rest of a Warden run.
+ */
+async function plainV8(fuel = false): Promise<Runner> {
   const modules = new Map<string, WebAssembly.Module>();
-  for (const p of CPU_PROGRAMS) modules.set(p.name, await WebAssembly.compile(readFileSync(wasmPath(p))));
+  let fuelImport: Record<string, Record<string, (n: bigint) => bigint>> = {};
+  for (const p of CPU_PROGRAMS) {
+    let bytes: Uint8Array = readFileSync(wasmPath(p));
+    if (fuel) {
+      const out = instrument(bytes, { fuel: true });
+      bytes = out.bytes;
+      const f = out.requires.fuel!;
+      fuelImport = { [f.module]: { [f.name]: () => 1n << 60n } };
+    }
+    modules.set(p.name, await WebAssembly.compile(bytes));
+  }
   class Exit {
     constructor(readonly code: number) {}
   }
@@ -101,7 +115,7 @@ async function plainV8(): Promise<Runner> {
         throw new Exit(code);
       },
     };
-    const instance = await WebAssembly.instantiate(modules.get(p.name)!, { wasi_snapshot_preview1: wasi });
+    const instance = await WebAssembly.instantiate(modules.get(p.name)!, { wasi_snapshot_preview1: wasi, ...fuelImport });
     memory = instance.exports.memory as WebAssembly.Memory;
     const t0 = cpuMs();
     try {
@@ -223,6 +237,7 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
   const runners: [string, Runner][] = [
     ['v8', await plainV8()],
     ['warden', await warden()],
+    ['v8+fuel', await plainV8(true)],
   ];
   if (typeof nat !== 'string') runners.push(['native', nat.run]);
   log(`CPU bench (${size}, ${reps} reps + 1 warm-up): warden (instrumented) vs V8 (same module, uninstrumented) vs native clang -O2`);
@@ -260,22 +275,25 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
   const series = (p: CpuProgram, r: string): number[] => ms.get(`${p.name}/${r}`) ?? [];
   const instrRatios: number[] = [];
   const nativeRatios: number[] = [];
+  const fuelRatios: number[] = [];
   const rows = CPU_PROGRAMS.map((p) => {
     const w = series(p, 'warden');
     const v = series(p, 'v8');
     const n = series(p, 'native');
     const ri = pairedRatios(w, v);
     const rn = pairedRatios(w, n);
+    const rf = pairedRatios(series(p, 'v8+fuel'), v);
+    fuelRatios.push(median(rf));
     instrRatios.push(median(ri));
     if (n.length) nativeRatios.push(median(rn));
-    return [p.name, `${p.what.replace('N', p.arg[size])}`, fmtMs(median(n)), fmtMs(median(v)), fmtMs(median(w)), fmtRatio(ri), n.length ? fmtRatio(rn) : '-'];
+    return [p.name, `${p.what.replace('N', p.arg[size])}`, fmtMs(median(n)), fmtMs(median(v)), fmtMs(median(w)), fmtRatio(ri), n.length ? fmtRatio(rn) : '-', fmtRatio(rf)];
   });
   const gi = geomean(instrRatios);
   const gn = geomean(nativeRatios);
-  rows.push(['geomean', '', '', '', '', `${gi.toFixed(2)}x ${mark(gi <= GOAL.instrumented)}`, nativeRatios.length ? `${gn.toFixed(2)}x ${mark(gn <= GOAL.native)}` : '-']);
+  rows.push(['geomean', '', '', '', '', `${gi.toFixed(2)}x ${mark(gi <= GOAL.instrumented)}`, nativeRatios.length ? `${gn.toFixed(2)}x ${mark(gn <= GOAL.native)}` : '-', `${geomean(fuelRatios).toFixed(2)}x`]);
   log('');
   log(`${done} repetitions measured`);
-  log(table(['program', 'work', 'native cpu ms', 'v8 cpu ms', 'warden cpu ms', `warden/v8 (<=${GOAL.instrumented})`, `warden/native (<=${GOAL.native})`], rows));
+  log(table(['program', 'work', 'native cpu ms', 'v8 cpu ms', 'warden cpu ms', `warden/v8 (<=${GOAL.instrumented})`, `warden/native (<=${GOAL.native})`, 'v8+fuel/v8'], rows));
   if (failures.length) {
     log('');
     log(table(['CHECKSUM FAILURE', 'runner', 'got', 'want'], failures));
@@ -293,7 +311,8 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
   log('');
   log(
     `method: one process; per repetition each program runs once per runner, order rotated; ms = median CPU time (user+system) of the run ` +
-      `(native: the child's rusage; v8: _start only; warden: CompiledModule.run(), a fresh sandbox included); ratio = median of ` +
+      `(native: the child's rusage; v8: _start only; warden: CompiledModule.run(), a fresh sandbox included; ` +
+      `v8+fuel: the module as instrument() rewrites it, run like v8 with an endless fuel import: the rewriter's share of warden/v8); ratio = median of ` +
       `per-repetition ratios [min-max]; modules compiled once (not timed); checksums compared with bench/cpu/expected.txt. ` +
       `Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
   );
