@@ -102,3 +102,10 @@ test('CLI: warden instrument writes a module other runtimes can run, and says wh
   assert.equal(missing.status, 2);
   assert.equal(missing.stderr, 'error: missing -o OUT.wasm\n');
 });
+
+test('limits.instances: 0 refuses the run with a memory-kind limit error', async () => {
+  const r = await run(work, { limits: { instances: 0 } });
+  assert.equal(r.error?.kind, 'memory');
+  assert.match(r.error!.message, /instance limit/);
+  await assert.rejects(run(work, { limits: { instances: -1 } }), /limits\.instances must be an integer/);
+});

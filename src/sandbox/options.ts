@@ -37,6 +37,8 @@ export interface RunLimits {
   memoryBytes?: number;
   /** Cap on the elements of each table (default 1 000 000): table.grow beyond it returns -1. */
   tableElements?: number;
+  /** Instances a run may create (default 1; a run creates exactly one for now: a field for linked modules). */
+  instances?: number;
 }
 
 export interface RunOptions {
@@ -127,6 +129,7 @@ export interface CheckedOptions {
   timeoutMs: number;
   memoryBytes: number;
   tableElements: number;
+  instances: number;
 }
 
 function checkFuel(v: unknown): bigint {
@@ -186,5 +189,6 @@ export function checkOptions(o: RunOptions): CheckedOptions {
     timeoutMs: checkLimit('limits.timeoutMs', o.limits?.timeoutMs, DEFAULT_LIMITS.timeoutMs, 2 ** 31 - 1),
     memoryBytes: checkLimit('limits.memoryBytes', o.limits?.memoryBytes, DEFAULT_LIMITS.memoryBytes, Number.MAX_SAFE_INTEGER),
     tableElements: checkLimit('limits.tableElements', o.limits?.tableElements, DEFAULT_LIMITS.tableElements, 2 ** 32 - 1),
+    instances: checkLimit('limits.instances', o.limits?.instances, DEFAULT_LIMITS.instances, 2 ** 31 - 1),
   };
 }

@@ -255,6 +255,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
   const ending = (e: ProcExit | RunAbort): RunResult =>
     e instanceof ProcExit ? result(e.code) : result(EXIT_TRAP, e.error);
   try {
+    if (o.instances < 1) return result(EXIT_TRAP, new WardenError('memory', 'instance limit: a run needs one instance, but limits.instances is 0', { instances: 0 }));
     try {
       variant = await cm.variant({ memoryBytes: o.memoryBytes, tableElements: o.tableElements });
     } catch (e) {
