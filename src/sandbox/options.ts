@@ -63,6 +63,8 @@ export interface RunOptions {
   trace?: boolean | ((line: string) => void);
   clocks?: ClockPolicy;
   randomFill?: (buf: Uint8Array) => void;
+  /** Reuse linear memories between runs of the module (reset to zero; default true where safe, see src/pool). */
+  pool?: boolean;
 }
 
 export interface RunResult {
@@ -178,6 +180,7 @@ export function checkOptions(o: RunOptions): CheckedOptions {
     bad('trace must be a boolean or a function');
   }
   if (o.randomFill !== undefined && typeof o.randomFill !== 'function') bad('randomFill must be a function');
+  if (o.pool !== undefined && typeof o.pool !== 'boolean') bad('pool must be a boolean');
   return {
     args,
     env,

@@ -16,6 +16,7 @@ import { makeSink, writeAllSync, type RunSink } from './sinks.js';
 import type { FuncSig } from './signatures.js';
 import { printable } from './text.js';
 import { guestFault } from './traps.js';
+import { pooledMemory, type PooledMemory } from '../pool/memory-pool.js';
 
 export { writeAllSync } from './sinks.js';
 
@@ -242,6 +243,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
   const started = performance.now();
   let variant: ModuleVariant | undefined;
   let instance: WebAssembly.Instance | undefined;
+  let pooled: PooledMemory | undefined;
   const result = (exitCode: number, error?: WardenError, returnValues?: unknown[]): RunResult => ({
     exitCode,
     stdout: stdout.collected(),
@@ -262,7 +264,9 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
       if (e instanceof WardenError && e.kind === 'memory') return result(EXIT_TRAP, e);
       throw e;
     }
-    const provided: WebAssembly.Imports = { ...ctx.imports, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: meter.refill } };
+    // Memory pooling (src/pool): the same code, its memory imported from a pool of reset memories.
+    if (options.pool !== false && (pooled = await pooledMemory(cm, { memoryBytes: o.memoryBytes, tableElements: o.tableElements }))) variant = pooled.variant;
+    const provided: WebAssembly.Imports = { ...ctx.imports, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: meter.refill, ...pooled?.imports } };
     const wanted = variant.imports;
     let plan = linkPlan(cm, provided);
     let imports = plan.error ? undefined : guardImports(wanted, provided, state);
@@ -301,6 +305,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
     if (e instanceof WardenError) throw e;
     throw new WardenError('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
+    pooled?.release();
     flushQuietly(stdout);
     flushQuietly(stderr);
     closeQuietly(ctx);

@@ -1,0 +1,113 @@
+// Memory pooling: per compiled module and limit profile, a rewritten variant that imports its linear
+// memory, and a free list of WebAssembly.Memory objects for it. A memory goes back on the list only if
+// it never grew, and is zeroed first: the next run sees what a fresh memory shows (zeros + data segments).
+import { instrument } from '../instrument/index.js';
+import type { CompiledModule, LimitProfile, ModuleVariant } from '../sandbox/compile.js';
+import { MEMORY_IMPORT, memoryToImport, type Unpoolable } from './rewrite.js';
+
+const PAGE = 65536;
+/** Memories larger than this are not pooled (zeroing them costs more than V8's fresh, lazily zeroed pages). */
+export const POOL_MAX_BYTES = 16 * 1024 * 1024;
+/** Free memories kept per module and profile (runs in one thread are sequential: a few suffice). */
+export const FREE_PER_MODULE = 4;
+
+export class MemoryPool {
+  private readonly free: WebAssembly.Memory[] = [];
+  /** Memories handed out and not yet back (so a foreign or double release is ignored). */
+  private readonly out = new WeakSet<WebAssembly.Memory>();
+  created = 0;
+  reused = 0;
+
+  constructor(
+    /** The rewritten module: it imports `warden.memory`. */
+    readonly variant: ModuleVariant,
+    readonly initial: number,
+    readonly maximum: number | undefined,
+  ) {}
+
+  /** A memory of the module's initial size, all zero. */
+  acquire(): WebAssembly.Memory {
+    let m = this.free.pop();
+    if (m) this.reused++;
+    else {
+      m = new WebAssembly.Memory(this.maximum === undefined ? { initial: this.initial } : { initial: this.initial, maximum: this.maximum });
+      this.created++;
+    }
+    this.out.add(m);
+    return m;
+  }
+
+  /** Takes a memory back after its run (its instance must never be called again). Grown memories are dropped. */
+  release(m: WebAssembly.Memory): void {
+    if (!this.out.has(m)) return;
+    this.out.delete(m);
+    if (m.buffer.byteLength !== this.initial * PAGE || this.free.length >= FREE_PER_MODULE) return;
+    new Uint8Array(m.buffer).fill(0);
+    this.free.push(m);
+  }
+
+  /** Memories waiting for reuse. */
+  get idle(): number {
+    return this.free.length;
+  }
+}
+
+const pools = new WeakMap<CompiledModule, Map<string, Promise<MemoryPool | Unpoolable>>>();
+
+/**
+ * The memory pool of `cm` for `profile`, or why it has none (then run it with its own memory). The
+ * variant is instrumented exactly as CompiledModule.variant(profile) (same code, same fuel), then its
+ * memory turned into an import whose maximum is the one the memory limit gave it.
+ */
+export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<MemoryPool | Unpoolable> {
+  let byProfile = pools.get(cm);
+  if (!byProfile) pools.set(cm, (byProfile = new Map()));
+  const key = `${profile.memoryBytes}/${profile.tableElements}`;
+  let p = byProfile.get(key);
+  if (!p) {
+    p = (async (): Promise<MemoryPool | Unpoolable> => {
+      const { bytes, requires, original } = instrument(cm.source, profile);
+      const rw = memoryToImport(bytes);
+      if (typeof rw === 'string') return rw;
+      if (rw.initial * PAGE > POOL_MAX_BYTES) return 'large memory';
+      const module = await WebAssembly.compile(rw.bytes);
+      const variant: ModuleVariant = {
+        module,
+        requires,
+        imports: WebAssembly.Module.imports(module),
+        original: (f, off) => original(f, off - rw.codeShift),
+      };
+      return new MemoryPool(variant, rw.initial, rw.maximum);
+    })();
+    p.catch(() => byProfile!.delete(key));
+    byProfile.set(key, p);
+    if (byProfile.size > 8) byProfile.delete(byProfile.keys().next().value as string);
+  }
+  return p;
+}
+
+export { MEMORY_IMPORT };
+export function isPool(p: MemoryPool | Unpoolable): p is MemoryPool {
+  return p instanceof MemoryPool;
+}
+
+/** One run's pooled memory: the variant to instantiate, the memory to import, and its release. */
+export interface PooledMemory {
+  variant: ModuleVariant;
+  imports: Record<string, WebAssembly.Memory>;
+  release(): void;
+}
+
+/** A pooled memory for one run of `cm` under `profile`, or undefined when the module cannot be pooled. */
+export async function pooledMemory(cm: CompiledModule, profile: LimitProfile): Promise<PooledMemory | undefined> {
+  let p: MemoryPool | Unpoolable;
+  try {
+    p = await memoryPool(cm, profile);
+  } catch {
+    return undefined; // the rewrite refused the module: it runs with its own memory, as before
+  }
+  if (!(p instanceof MemoryPool)) return undefined;
+  const pool = p;
+  const memory = pool.acquire();
+  return { variant: pool.variant, imports: { [MEMORY_IMPORT.name]: memory }, release: () => pool.release(memory) };
+}
