@@ -2,34 +2,17 @@
 // the right kind and (for WASI preview1) the right signature; otherwise one 'link' error lists them all.
 import { WardenError } from '../errors.js';
 import { printable } from './text.js';
-import { formatSig, type FuncSig, type ModuleSignatures, type ValType } from './signatures.js';
+import { FUNCTIONS, wasmSignature } from '../wasi/preview1.js';
+import { formatSig, type FuncSig, type ModuleSignatures } from './signatures.js';
 
 export const WASI_P1 = 'wasi_snapshot_preview1';
 
-/** wasi_snapshot_preview1 signatures: params ('i' i32, 'I' i64) and result ('i' or ''). */
-const P1_SIGS: Record<string, readonly [string, string]> = {
-  args_get: ['ii', 'i'], args_sizes_get: ['ii', 'i'], environ_get: ['ii', 'i'], environ_sizes_get: ['ii', 'i'],
-  clock_res_get: ['ii', 'i'], clock_time_get: ['iIi', 'i'],
-  fd_advise: ['iIIi', 'i'], fd_allocate: ['iII', 'i'], fd_close: ['i', 'i'], fd_datasync: ['i', 'i'],
-  fd_fdstat_get: ['ii', 'i'], fd_fdstat_set_flags: ['ii', 'i'], fd_fdstat_set_rights: ['iII', 'i'],
-  fd_filestat_get: ['ii', 'i'], fd_filestat_set_size: ['iI', 'i'], fd_filestat_set_times: ['iIIi', 'i'],
-  fd_pread: ['iiiIi', 'i'], fd_prestat_get: ['ii', 'i'], fd_prestat_dir_name: ['iii', 'i'],
-  fd_pwrite: ['iiiIi', 'i'], fd_read: ['iiii', 'i'], fd_readdir: ['iiiIi', 'i'], fd_renumber: ['ii', 'i'],
-  fd_seek: ['iIii', 'i'], fd_sync: ['i', 'i'], fd_tell: ['ii', 'i'], fd_write: ['iiii', 'i'],
-  path_create_directory: ['iii', 'i'], path_filestat_get: ['iiiii', 'i'],
-  path_filestat_set_times: ['iiiiIIi', 'i'], path_link: ['iiiiiii', 'i'], path_open: ['iiiiiIIii', 'i'],
-  path_readlink: ['iiiiii', 'i'], path_remove_directory: ['iii', 'i'], path_rename: ['iiiiii', 'i'],
-  path_symlink: ['iiiii', 'i'], path_unlink_file: ['iii', 'i'], poll_oneoff: ['iiii', 'i'],
-  proc_exit: ['i', ''], proc_raise: ['i', 'i'], sched_yield: ['', 'i'], random_get: ['ii', 'i'],
-  sock_accept: ['iii', 'i'], sock_recv: ['iiiiii', 'i'], sock_send: ['iiiii', 'i'], sock_shutdown: ['ii', 'i'],
-};
+/** wasi_snapshot_preview1 signatures, derived from the one definition table (src/wasi/preview1.ts). */
+const P1_SIGS: ReadonlyMap<string, FuncSig> = new Map(FUNCTIONS.map((def) => [def.name, wasmSignature(def)]));
 
-const CODE: Record<string, ValType> = { i: 'i32', I: 'i64' };
 /** The preview1 signature of a WASI function, or undefined if it is not one. */
 export function wasiP1Signature(name: string): FuncSig | undefined {
-  const s = Object.hasOwn(P1_SIGS, name) ? P1_SIGS[name] : undefined;
-  if (!s) return undefined;
-  return { params: [...s[0]].map((c) => CODE[c]!), results: [...s[1]].map((c) => CODE[c]!) };
+  return P1_SIGS.get(name);
 }
 
 /** Hints for import modules we know about but do not provide, said once per module. */

@@ -40,6 +40,7 @@ export const FdFlags = { APPEND: 1, DSYNC: 2, NONBLOCK: 4, RSYNC: 8, SYNC: 16 } 
 export const FDFLAGS_ALL = 0x1f;
 
 export const LookupFlags = { SYMLINK_FOLLOW: 1 } as const;
+export const LOOKUPFLAGS_ALL = 0x1;
 
 export const FstFlags = { ATIM: 1, ATIM_NOW: 2, MTIM: 4, MTIM_NOW: 8 } as const;
 export const FSTFLAGS_ALL = 0xf;

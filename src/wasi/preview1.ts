@@ -7,8 +7,8 @@ import { PATH_MAX, resolve, type Resolved } from '../fs/resolve.js';
 import { READONLY_ERRNO } from '../fs/common.js';
 import { Errno, WasiError, fail } from './errno.js';
 import {
-  Advice, ClockId, EventType, FDFLAGS_ALL, FdFlags, FSTFLAGS_ALL, FstFlags, LookupFlags, OFLAGS_ALL, OFlags,
-  Rights, SIZE, SubClockFlags, Whence,
+  Advice, ClockId, EventType, FDFLAGS_ALL, FdFlags, FSTFLAGS_ALL, FstFlags, LOOKUPFLAGS_ALL, LookupFlags, OFLAGS_ALL, OFlags,
+  RIGHTS_ALL, Rights, SIZE, SubClockFlags, Whence,
 } from './constants.js';
 import { DirFd, DirHandle, FileFd, type Fd } from './fds.js';
 import type { FdTable } from './fd-table.js';
@@ -53,6 +53,20 @@ export interface FunctionDef {
   /** Values written through pointers on success, for --trace. */
   readonly outputs: readonly Output[];
   readonly handler: Handler;
+  /** The function returns nothing (proc_exit); every other one returns its errno as an i32. */
+  readonly noResult?: true;
+}
+
+/** The wasm type of each parameter kind ('path' is a pointer and a length: two i32). */
+const WASM_TYPES: Record<ParamKind, readonly ('i32' | 'i64')[]> = {
+  fd: ['i32'], u32: ['i32'], ptr: ['i32'], u64: ['i64'], i64: ['i64'], path: ['i32', 'i32'], oflags: ['i32'],
+  fdflags: ['i32'], lookupflags: ['i32'], fstflags: ['i32'], rights: ['i64'], whence: ['i32'], clockid: ['i32'],
+  advice: ['i32'], signal: ['i32'], exitcode: ['i32'],
+};
+
+/** The core wasm signature of a preview1 function, derived from its definition. */
+export function wasmSignature(def: FunctionDef): { params: ('i32' | 'i64')[]; results: ('i32' | 'i64')[] } {
+  return { params: def.params.flatMap(([, kind]) => WASM_TYPES[kind]), results: def.noResult ? [] : ['i32'] };
 }
 
 const OK = Errno.SUCCESS;
@@ -73,6 +87,21 @@ function writeStat(mem: GuestMemory, ptr: number, st: Stat): void {
   dv.setBigUint64(p + 40, st.atimNs, true);
   dv.setBigUint64(p + 48, st.mtimNs, true);
   dv.setBigUint64(p + 56, st.ctimNs, true);
+}
+
+// Unknown bits in any flags argument (oflags, fdflags, fstflags, lookupflags, rights): EINVAL,
+// the same rule everywhere. wasmtime 49 traps on them ("Invalid flags value"), so no toolchain
+// whose programs run there sets them; an errno keeps the host's promise of never trapping on input.
+
+/** lookupflags → follow the final symlink?; EINVAL on unknown bits. */
+function followOf(flags: number): boolean {
+  if (flags & ~LOOKUPFLAGS_ALL) throw EINVAL;
+  return (flags & LookupFlags.SYMLINK_FOLLOW) !== 0;
+}
+
+/** EINVAL if a rights value has bits beyond the 29 preview1 rights. */
+function checkRights(rights: bigint): void {
+  if (BigInt.asUintN(64, rights) & ~RIGHTS_ALL) throw EINVAL;
 }
 
 /** fstflags → the two TimeSpecs; EINVAL on unknown bits or both X and X_NOW (wasmtime). */
@@ -202,11 +231,13 @@ function clockNow(id: number): bigint {
  */
 function pathOpen(
   s: WasiState, fd: number, dirflags: number, pathPtr: number, pathLen: number, oflags: number,
-  rightsBase: bigint, _rightsInheriting: bigint, fdflags: number, outPtr: number,
+  rightsBase: bigint, rightsInheriting: bigint, fdflags: number, outPtr: number,
 ): number {
   const base = s.fds.get(fd);
   const dir = base.dirNode(true);
-  if (oflags & ~OFLAGS_ALL || fdflags & ~FDFLAGS_ALL) throw EINVAL;
+  if (oflags & ~OFLAGS_ALL || fdflags & ~FDFLAGS_ALL || dirflags & ~LOOKUPFLAGS_ALL) throw EINVAL;
+  checkRights(rightsBase);
+  checkRights(rightsInheriting);
   if (oflags & OFlags.DIRECTORY && oflags & (OFlags.CREAT | OFlags.TRUNC)) throw EINVAL;
   if (fdflags & (FdFlags.DSYNC | FdFlags.RSYNC | FdFlags.SYNC)) fail(Errno.NOTSUP, 'sync fdflags are not supported');
   s.mem.check(outPtr, 4);
@@ -414,8 +445,8 @@ const P = (name: string, kind: ParamKind) => [name, kind] as const;
 const FD = P('fd', 'fd');
 const PATH = P('path', 'path');
 
-function def(name: string, params: (readonly [string, ParamKind])[], outputs: Output[], handler: Handler): FunctionDef {
-  return { name, params, outputs, handler };
+function def(name: string, params: (readonly [string, ParamKind])[], outputs: Output[], handler: Handler, noResult?: true): FunctionDef {
+  return noResult ? { name, params, outputs, handler, noResult } : { name, params, outputs, handler };
 }
 
 function listSizes(s: WasiState, list: EncodedList, countPtr: number, sizePtr: number): number {
@@ -510,8 +541,10 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     return OK;
   }),
   // fd_fdstat_set_rights(fd, base, inheriting): wasmtime 49: ENOTSUP on files and dirs, EBADF on stdio.
-  def('fd_fdstat_set_rights', [FD, P('base', 'rights'), P('inheriting', 'rights')], [], (s, fd) => {
+  def('fd_fdstat_set_rights', [FD, P('base', 'rights'), P('inheriting', 'rights')], [], (s, fd, base, inheriting) => {
     const f = s.fds.get(fd);
+    checkRights(base);
+    checkRights(inheriting);
     return f instanceof FileFd || f instanceof DirFd ? Errno.NOTSUP : Errno.BADF;
   }),
   // fd_filestat_get(fd) -> filestat (64 bytes): dev @0, ino @8, filetype u8 @16, nlink @24,
@@ -628,8 +661,9 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // path_filestat_get(fd, lookupflags, path) -> filestat. A dangling link without follow: its
   // own stat; with follow: ENOENT. "dir/file/": ENOTDIR.
   def('path_filestat_get', [FD, P('flags', 'lookupflags'), PATH, P('out', 'ptr')], [], (s, fd, flags, p, l, out) => {
+    const follow = followOf(flags);
     s.mem.check(out, SIZE.filestat);
-    return withPath(s, fd, p, l, (flags & LookupFlags.SYMLINK_FOLLOW) !== 0, (r) => {
+    return withPath(s, fd, p, l, follow, (r) => {
       const st = r.name === '.' ? r.dir.stat() : r.finalStat === undefined ? r.dir.lstatChild(r.name) : r.finalStat ?? fail(Errno.NOENT);
       if (r.trailingSlash && st.filetype !== FileType.DIRECTORY) fail(Errno.NOTDIR);
       writeStat(s.mem, out, st);
@@ -639,8 +673,9 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // path_filestat_set_times(fd, lookupflags, path, atim, mtim, fstflags): X with X_NOW: EINVAL.
   def('path_filestat_set_times', [FD, P('flags', 'lookupflags'), PATH, P('atim', 'u64'), P('mtim', 'u64'), P('fstflags', 'fstflags')], [],
     (s, fd, flags, p, l, atim, mtim, fst) => {
+      const follow = followOf(flags);
       const [a, m] = timeSpecs(atim, mtim, fst);
-      return withPath(s, fd, p, l, (flags & LookupFlags.SYMLINK_FOLLOW) !== 0, (r) => {
+      return withPath(s, fd, p, l, follow, (r) => {
         if (r.name === '.') r.dir.setTimes(a, m);
         else r.dir.setTimesChild(r.name, a, m);
         return OK;
@@ -650,7 +685,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   // a directory or ".": EPERM; existing target (also "."): EEXIST; "file/": ENOTDIR; "new/": ENOENT.
   def('path_link', [P('old_fd', 'fd'), P('old_flags', 'lookupflags'), P('old_path', 'path'), P('new_fd', 'fd'), P('new_path', 'path')], [],
     (s, ofd, oflags, op, ol, nfd, np, nl) => {
-      if (oflags & LookupFlags.SYMLINK_FOLLOW) throw EINVAL;
+      if (followOf(oflags)) throw EINVAL;
       return withPath(s, ofd, op, ol, false, (src) => {
         if (src.name === '.') fail(Errno.PERM);
         if (src.trailingSlash && src.dir.lstatChild(src.name).filetype !== FileType.DIRECTORY) fail(Errno.NOTDIR);
@@ -733,7 +768,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       throw new RunAbort(new WardenError('trap', `exit with invalid exit status ${c} outside of [0..126)`, { exitCode: c }));
     }
     throw new ProcExit(c);
-  }),
+  }, true),
   // proc_raise(sig): wasmtime 49: ENOTSUP.
   def('proc_raise', [P('sig', 'signal')], [], () => Errno.NOTSUP),
   def('sched_yield', [], [], () => OK),
