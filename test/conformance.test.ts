@@ -91,12 +91,6 @@ const LINE_DIFFS: LineDiff[] = [
     reason: "host directories: Node's fs.utimes takes seconds as a double, so nanoseconds beyond its " +
       'precision are lost (the in-memory backend keeps them)',
   },
-  {
-    kind: 'reported', case: 'path_misc',
-    wasmtime: 'path_filestat_get "dlink/" -> ok, SYMBOLIC_LINK', warden: 'path_filestat_get "dlink/" -> ok, DIRECTORY',
-    reason: 'path_filestat_get without SYMBOLIC_FOLLOW of "symlink-to-dir/": wasmtime stats the link itself, ' +
-      'Warden follows it because of the trailing slash (as POSIX stat does)',
-  },
   ...[
     ['fd_write iovs_len 0x10000000', 'ENOMEM'],
     ['fd_write iovs_len 0xffffffff', 'ENOMEM'],
