@@ -15,6 +15,7 @@ export type ErrorKind =
   | 'config' // invalid option / flag passed by the host
   | 'cancelled' // the host cancelled the run (AbortSignal, or the worker pool closed)
   | 'busy' // the worker pool's queue is full
+  | 'poisoned' // a long-lived instance is unusable: an earlier call trapped, hit a limit or exited
   | 'internal'; // a bug in Warden: never expected
 
 export class WardenError extends Error {

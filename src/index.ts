@@ -2,6 +2,8 @@
 // The library API: compile once (validated, cached by sha256), run many fresh sandboxes.
 export { compile, CompiledModule, clearCompileCache, type CompileOptions } from './sandbox/compile.js';
 export { run } from './sandbox/api.js';
+export { SandboxInstance, type InstanceOptions, type CallResult } from './sandbox/instance.js';
+export { createWorkerPool, type WorkerPool, type WorkerPoolOptions, type PoolRunOptions, type PoolModule } from './workers/index.js';
 export {
   DEFAULT_OUTPUT_CAP,
   EXIT_TRAP,

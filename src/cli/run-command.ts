@@ -46,6 +46,7 @@ export const EXIT_BY_KIND: Record<ErrorKind, number> = {
   'output-limit': EXIT_TRAP,
   cancelled: 1,
   busy: 1,
+  poisoned: EXIT_TRAP,
   internal: EXIT_INTERNAL,
 };
 

@@ -11,6 +11,7 @@ import { instrument, FUEL_IMPORT, type Instrumented, type InstrumentRequires } f
 import { DEFAULT_LIMITS } from '../limits/defaults.js';
 import type { RunOptions, RunResult } from './options.js';
 import { runCompiled } from './run.js';
+import { SandboxInstance, type InstanceOptions } from './instance.js';
 
 export interface CompileOptions {
   /** Use (and fill) the process-wide cache of compiled modules by digest (default true). */
@@ -98,6 +99,14 @@ export class CompiledModule {
   setVariant(profile: LimitProfile, v: Promise<ModuleVariant>): void {
     v.catch(() => {});
     this.variants.set(profileKey(profile), v);
+  }
+
+  /**
+   * A long-lived instance for plugin-style use: call its exports many times, each call with the limits
+   * afresh; a trap or limit poisons it. close() it when done.
+   */
+  instantiate(options: InstanceOptions = {}): Promise<SandboxInstance> {
+    return SandboxInstance.create(this, options);
   }
 
   /** Runs the module in a fresh sandbox (new instance, WASI context and preopens). */

@@ -20,7 +20,8 @@ import { pooledMemory, type PooledMemory } from '../pool/memory-pool.js';
 
 export { writeAllSync } from './sinks.js';
 
-function stdinSource(stdin: RunOptions['stdin']): InputSource {
+/** @internal (also used by instance.ts) */
+export function stdinSource(stdin: RunOptions['stdin']): InputSource {
   if (stdin === undefined) return { kind: 'none' };
   if (typeof stdin === 'string') return { kind: 'bytes', data: Buffer.from(stdin, 'utf8') };
   if (stdin instanceof Uint8Array) return { kind: 'bytes', data: new Uint8Array(stdin) };
@@ -39,7 +40,8 @@ function hostDirError(d: DirOption, what: string): WardenError {
   return new WardenError('host-dir', `--dir ${d.host}: ${what}`, { host: d.host, guest: d.guest });
 }
 
-function openDir(d: DirOption): DirNode {
+/** @internal (also used by instance.ts) */
+export function openDir(d: DirOption): DirNode {
   const readOnly = d.readOnly === true;
   if (d.host === undefined) return openPreopen({ memory: d.memory, readOnly });
   const host = d.host;
@@ -63,7 +65,7 @@ function openDir(d: DirOption): DirNode {
 }
 
 /** Writes out what a coalescing sink still holds (the run's result is already decided). */
-function flushQuietly(sink: RunSink): void {
+export function flushQuietly(sink: RunSink): void {
   try {
     sink.flush();
   } catch {
@@ -71,7 +73,8 @@ function flushQuietly(sink: RunSink): void {
   }
 }
 
-function closeQuietly(c: { close(): void } | undefined): void {
+/** @internal (also used by instance.ts) */
+export function closeQuietly(c: { close(): void } | undefined): void {
   try {
     c?.close();
   } catch {
@@ -80,7 +83,7 @@ function closeQuietly(c: { close(): void } | undefined): void {
 }
 
 /** Converts `--invoke` arguments to the export's parameter types (strings from the CLI too). */
-function invokeArgs(name: string, sig: FuncSig | undefined, raw: readonly (number | bigint | string)[]): unknown[] {
+export function invokeArgs(name: string, sig: FuncSig | undefined, raw: readonly (number | bigint | string)[]): unknown[] {
   if (!sig) return raw.map((a) => (typeof a === 'string' ? Number(a) : a));
   if (sig.params.length !== raw.length) {
     throw new WardenError('config', `--invoke ${name}: takes ${sig.params.length} argument${sig.params.length === 1 ? '' : 's'} (${sig.params.join(', ')}), got ${raw.length}`);
@@ -114,7 +117,8 @@ function invokeArgs(name: string, sig: FuncSig | undefined, raw: readonly (numbe
   });
 }
 
-function noEntry(cm: CompiledModule, invoke: string | undefined): WardenError {
+/** @internal (also used by instance.ts) */
+export function noEntry(cm: CompiledModule, invoke: string | undefined): WardenError {
   const fns = cm.functionExports;
   const list = fns.length ? `: ${fns.map(printable).join(', ')}` : ', but it exports no functions';
   const message =
@@ -146,7 +150,7 @@ function linkPlan(cm: CompiledModule, provided: WebAssembly.Imports): LinkPlan {
  * a guest that catches the host's exception (catch_all) cannot make another call.
  * Returns undefined if the provided imports lack something (then the plan is recomputed).
  */
-function guardImports(
+export function guardImports(
   wanted: readonly WebAssembly.ModuleImportDescriptor[],
   provided: WebAssembly.Imports,
   state: { ended?: ProcExit | RunAbort },
@@ -175,7 +179,7 @@ function guardImports(
 }
 
 /** A V8 stack with the instrumented module's function indices and offsets turned back into the original's. */
-function originalStack(stack: string, variant: ModuleVariant): string {
+export function originalStack(stack: string, variant: ModuleVariant): string {
   return stack.replace(/wasm-function\[(\d+)\]:0x([0-9a-f]+)/g, (_, f: string, off: string) => {
     const o = variant.original(Number(f), parseInt(off, 16));
     return `wasm-function[${o.funcIndex}]:0x${o.offset.toString(16)}`;
@@ -183,7 +187,7 @@ function originalStack(stack: string, variant: ModuleVariant): string {
 }
 
 /** Fuel used and peak memory of a run, read from the instance (or what the host last saw, if there is none). */
-function usage(meter: LimitMeter, variant: ModuleVariant | undefined, instance: WebAssembly.Instance | undefined): { fuelUsed: number; peakMemoryBytes: number } {
+export function usage(meter: LimitMeter, variant: ModuleVariant | undefined, instance: WebAssembly.Instance | undefined): { fuelUsed: number; peakMemoryBytes: number } {
   let counter: bigint | undefined;
   let peak = variant?.requires.initialMemoryBytes ?? 0;
   if (instance && variant) {
