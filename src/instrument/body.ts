@@ -28,7 +28,7 @@ export class OffsetMap {
 
   add(outPos: number, inPos: number, len: number): void {
     if (this.n * 3 + 3 > this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
+      const next = new Int32Array(Math.max(3 * 1024, this.data.length * 2));
       next.set(this.data);
       this.data = next;
     }
@@ -36,6 +36,11 @@ export class OffsetMap {
     this.data[i] = outPos;
     this.data[i + 1] = inPos;
     this.data[i + 2] = len;
+  }
+
+  /** Drops the unused capacity (the map lives as long as the compiled module). */
+  trim(): void {
+    this.data = this.data.slice(0, this.n * 3);
   }
 
   /** The input offset of output offset `x` (inserted code maps to the original instruction after it), or -1. */

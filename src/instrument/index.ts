@@ -513,6 +513,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     done.add(s.id);
   }
   emitMissingBefore(100);
+  ctx.map.trim();
 
   return {
     bytes: out.result(),
