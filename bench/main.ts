@@ -1,10 +1,11 @@
 // `npm run bench`: the WASI I/O bench (Warden vs node:wasi vs wasmtime), printed as ratios.
-// Flags: --quick (small sizes, few reps), --only=a,b (workloads), --reps=N, --no-wasmtime,
+// Flags: --quick (small sizes, few reps), --only=a,b (workloads; --only=fresh: the fresh-sandbox bench), --reps=N, --no-wasmtime,
 // --contenders=a,b (e.g. only warden, for profiling with node --cpu-prof).
 // Profiling one workload:  node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/main.js \
 //   --only=manyfiles --contenders=warden && node dist/bench/profile-summary.js /tmp/prof/*.cpuprofile
 import { nodeWasi, wasmtime, type Contender } from './contenders.js';
 import { runCpuBench } from './cpu.js';
+import { runFreshBench } from './fresh.js';
 import { BASELINE, report, runIoBench } from './io.js';
 import { warden } from './warden.js';
 import { benchRoot, type Size } from './workloads.js';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   const reps = flag('reps') !== undefined ? Number(flag('reps')) : undefined;
   if (reps !== undefined && !(Number.isInteger(reps) && reps > 0)) throw new Error('--reps needs a positive integer');
   const wanted = flag('contenders')?.split(',').filter(Boolean);
+  const log = (l: string): void => console.log(l);
+  if (only?.includes('fresh')) return runFreshBench({ quick: size === 'quick', log }); // --only=fresh: just the fresh-sandbox bench
 
   const contenders: Contender[] = [warden(), nodeWasi()];
   const notes: string[] = [];
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
       `Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
   );
   if (!only && !wanted && !(await runCpuBench({ quick: size === 'quick', reps, log: (l) => console.log(l) }))) process.exitCode = 1;
+  if (!only && !wanted) await runFreshBench({ quick: size === 'quick', log });
 }
 
 main().catch((e: unknown) => {
