@@ -162,11 +162,13 @@ export function guardImports(
     if (value === undefined) return undefined;
     let wrapped = value;
     if (typeof value === 'function') {
-      const f = value as (...a: unknown[]) => unknown;
-      wrapped = (...a: unknown[]): unknown => {
+      // Fixed arity (no rest/spread: this is on every host call): no import takes more than
+      // 9 parameters (path_open), and a missing argument is undefined either way.
+      const f = value as (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown, g: unknown, h: unknown, i: unknown) => unknown;
+      wrapped = (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, g: unknown, h: unknown, i: unknown, j: unknown): unknown => {
         if (state.ended) throw state.ended;
         try {
-          return f(...a);
+          return f(a, b, c, d, e, g, h, i, j);
         } catch (e) {
           if (e instanceof ProcExit || e instanceof RunAbort) state.ended = e;
           throw e;
