@@ -311,10 +311,10 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
     if (e instanceof WardenError) throw e;
     throw new WardenError('internal', `internal error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
-    pooled?.release();
     flushQuietly(stdout);
     flushQuietly(stderr);
     closeQuietly(ctx);
     for (const p of preopens) closeQuietly(p.dir);
+    pooled?.release(); // last: nothing may read guest memory once it is zeroed for the next run
   }
 }
