@@ -18,6 +18,8 @@ interface Command<S> {
   /** Whether --json was asked (errors are then reported as a JSON object on stdout). */
   json(state: S): boolean;
   main(state: S, positional: readonly string[]): Promise<number>;
+  /** This command's exit statuses, when they are not `warden run`'s. */
+  exitCodes?: string;
 }
 
 const EXIT_CODES = `Exit status:
@@ -29,6 +31,12 @@ const EXIT_CODES = `Exit status:
   70     internal error (a bug in Warden)
   134    the guest trapped or hit a limit (fuel, timeout, memory,
          stack overflow, output cap)`;
+
+const TOOL_EXIT_CODES = `Exit status:
+  0      success
+  1      the module is not valid (or cannot be rewritten): the message gives the offset
+  2      usage error: malformed flag, unreadable input or unwritable output
+  70     internal error (a bug in Warden)`;
 
 const COMMANDS: readonly Command<any>[] = [
   {
@@ -48,8 +56,9 @@ const COMMANDS: readonly Command<any>[] = [
     init: (): InstrumentState => ({ fuel: true, json: false }),
     json: (s: InstrumentState) => s.json,
     main: instrumentCommand,
+    exitCodes: TOOL_EXIT_CODES,
   } satisfies Command<InstrumentState>,
-  { name: 'inspect', summary: INSPECT_SUMMARY, usage: INSPECT_USAGE, flags: INSPECT_FLAGS, init: (): InspectState => ({ json: false }), json: () => false, main: inspectCommand } satisfies Command<InspectState>,
+  { name: 'inspect', summary: INSPECT_SUMMARY, usage: INSPECT_USAGE, flags: INSPECT_FLAGS, init: (): InspectState => ({ json: false }), json: () => false, main: inspectCommand, exitCodes: TOOL_EXIT_CODES } satisfies Command<InspectState>,
 ];
 
 function version(): string {
@@ -77,7 +86,7 @@ function topHelp(): string {
 }
 
 function commandHelp(c: Command<unknown>): string {
-  return [`${c.summary}`, '', `Usage: ${c.usage}`, '', 'Options:', formatFlags(c.flags), '', EXIT_CODES, ''].join('\n');
+  return [`${c.summary}`, '', `Usage: ${c.usage}`, '', 'Options:', formatFlags(c.flags), '', c.exitCodes ?? EXIT_CODES, ''].join('\n');
 }
 
 
