@@ -156,7 +156,7 @@ export async function runFreshBench(opts: { quick: boolean; log: (line: string) 
   const row = (name: string, t: number[] | string): string[] =>
     typeof t === 'string'
       ? [name, '-', '-', '-', '-', t]
-      : [name, pct(t, 50).toFixed(1), pct(t, 99).toFixed(1), (pct(t, 50) / pct(bareT, 50)).toFixed(2), (pct(t, 99) / pct(bareT, 99)).toFixed(2), ''];
+      : [name, pct(t, 50).toFixed(1), pct(t, 99).toFixed(1), (pct(t, 50) / pct(bareT, 50)).toPrecision(2), (pct(t, 99) / pct(bareT, 99)).toPrecision(2), ''];
   log(
     table(['', 'p50 us', 'p99 us', 'p50 / bare', 'p99 / bare', ''], [
       row('warden (pooled memory)', warden),
@@ -165,7 +165,7 @@ export async function runFreshBench(opts: { quick: boolean; log: (line: string) 
       row('node:wasi', nw),
     ]),
   );
-  if (typeof nw !== 'string') log(`warden p50 / node:wasi p50 = ${(pct(warden, 50) / pct(nw, 50)).toFixed(2)}, p99 / p99 = ${(pct(warden, 99) / pct(nw, 99)).toFixed(2)}`);
+  if (typeof nw !== 'string') log(`warden p50 / node:wasi p50 = ${(pct(warden, 50) / pct(nw, 50)).toPrecision(2)}, p99 / p99 = ${(pct(warden, 99) / pct(nw, 99)).toPrecision(2)}`);
   if (crashes > 0) log(`node:wasi crashed ${crashes} time(s) (segfault in Node ${process.version}) within 1200 instances; the figures are from a run that did not`);
 
   const total = opts.quick ? 20_000 : 200_000;

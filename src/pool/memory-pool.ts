@@ -98,8 +98,21 @@ export interface PooledMemory {
   release(): void;
 }
 
-/** A pooled memory for one run of `cm` under `profile`, or undefined when the module cannot be pooled. */
+/** (module, profile) pairs run once already: the pooled variant costs a second compile, so a module run only once never pays it. */
+const ranOnce = new WeakMap<CompiledModule, Set<string>>();
+
+/**
+ * A pooled memory for one run of `cm` under `profile`, or undefined when the module cannot be pooled,
+ * or on its first run under this profile (a one-shot run, e.g. the CLI's, does not compile the pooled variant).
+ */
 export async function pooledMemory(cm: CompiledModule, profile: LimitProfile): Promise<PooledMemory | undefined> {
+  const key = `${profile.memoryBytes}/${profile.tableElements}`;
+  let seen = ranOnce.get(cm);
+  if (!seen) ranOnce.set(cm, (seen = new Set()));
+  if (!seen.has(key)) {
+    seen.add(key);
+    return undefined;
+  }
   let p: MemoryPool | Unpoolable;
   try {
     p = await memoryPool(cm, profile);
