@@ -81,7 +81,7 @@ export abstract class Fd {
   preopenName(): Uint8Array | undefined {
     return undefined;
   }
-  /** poll_oneoff readiness for fd_read (nbytes available) or fd_write. */
+  /** poll_oneoff readiness for fd_read (nbytes available) or fd_write; throws to fail the whole call. */
   pollBytes(_write: boolean): bigint {
     return 1n;
   }
@@ -139,7 +139,9 @@ export class StdinFd extends Fd {
   override pwrite(): number {
     throw EBADF;
   }
-  override pollBytes(): bigint {
+  /** fd_write on stdin: EBADF for the whole poll_oneoff (wasmtime 49). */
+  override pollBytes(write: boolean): bigint {
+    if (write) throw EBADF;
     if (this.src.kind === 'bytes') return BigInt(this.src.data.length - this.pos);
     return this.src.kind === 'none' ? 0n : 1n;
   }
@@ -166,6 +168,11 @@ export class OutputFd extends Fd {
   /** wasmtime: fd_pread on stdout/stderr is EBADF (not readable) before ESPIPE. */
   override pread(): number {
     throw EBADF;
+  }
+  /** fd_read on stdout/stderr: EBADF for the whole poll_oneoff (wasmtime 49). */
+  override pollBytes(write: boolean): bigint {
+    if (!write) throw EBADF;
+    return 1n;
   }
   override write(src: Uint8Array): number {
     this.other?.flush?.();

@@ -158,6 +158,38 @@ function lstatOrUndefined(dir: DirNode, name: string): Stat | undefined {
   }
 }
 
+/** The final name's stat as the resolver saw it (it looks when following or on "x/"), else an lstat. */
+function finalStatOf(r: Resolved): Stat | undefined {
+  return r.finalStat === undefined ? lstatOrUndefined(r.dir, r.name) : r.finalStat ?? undefined;
+}
+
+/**
+ * "x/" for calls that take a path that must name a directory (readlink, set_times) or a new name
+ * (symlink, link): wasmtime 49 gives ENOTDIR when x (followed) is not a directory; for a new
+ * name, a missing x is ENOENT and a directory EEXIST.
+ */
+function checkSlash(r: Resolved, newName: boolean): void {
+  if (!r.trailingSlash || r.name === '.') return;
+  const st = finalStatOf(r);
+  if (st === undefined) {
+    if (newName) fail(Errno.NOENT);
+  } else if (st.filetype !== FileType.DIRECTORY) {
+    fail(Errno.NOTDIR);
+  } else if (newName) {
+    fail(Errno.EXIST);
+  }
+}
+
+/**
+ * The path without trailing slashes, for mkdir and rename: wasmtime 49 acts on the final name
+ * itself there, never through a symlink named "x/" (`mkdir dangling/`: EEXIST; `rename(ldir/ ->
+ * y)`: ENOTDIR; `rename(file -> ldir/)` replaces the link). A path of slashes only stays (EPERM).
+ */
+function noTrailingSlash(path: string): string {
+  const t = path.replace(/\/+$/, '');
+  return t.length > 0 ? t : path;
+}
+
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -249,15 +281,18 @@ function pathOpen(
   if (oflags & ~OFLAGS_ALL || fdflags & ~FDFLAGS_ALL || dirflags & ~LOOKUPFLAGS_ALL) throw EINVAL;
   checkRights(rightsBase);
   checkRights(rightsInheriting);
-  if (oflags & OFlags.DIRECTORY && oflags & (OFlags.CREAT | OFlags.TRUNC)) throw EINVAL;
+  // DIRECTORY with CREAT, TRUNC or EXCL (even without CREAT): EINVAL whatever the path (wasmtime 49).
+  if (oflags & OFlags.DIRECTORY && oflags & (OFlags.CREAT | OFlags.TRUNC | OFlags.EXCL)) throw EINVAL;
   if (fdflags & (FdFlags.DSYNC | FdFlags.RSYNC | FdFlags.SYNC)) fail(Errno.NOTSUP, 'sync fdflags are not supported');
   s.mem.check(outPtr, 4);
   const path = pathString(s.mem, pathPtr, pathLen);
-  const write = (BigInt.asUintN(64, rightsBase) & Rights.FD_WRITE) !== 0n;
-  const read = (BigInt.asUintN(64, rightsBase) & Rights.FD_READ) !== 0n || !write;
+  const askWrite = (BigInt.asUintN(64, rightsBase) & Rights.FD_WRITE) !== 0n;
+  const read = (BigInt.asUintN(64, rightsBase) & Rights.FD_READ) !== 0n || !askWrite;
   const create = (oflags & OFlags.CREAT) !== 0;
   const excl = create && (oflags & OFlags.EXCL) !== 0;
   const trunc = (oflags & OFlags.TRUNC) !== 0;
+  // wasmtime 49 opens for writing whenever CREAT or TRUNC is given, FD_WRITE requested or not.
+  const write = askWrite || create || trunc;
   const wantDir = (oflags & OFlags.DIRECTORY) !== 0;
   const follow = (dirflags & LookupFlags.SYMLINK_FOLLOW) !== 0 && !excl;
   // wasmtime 49 checks a read-only mount before any lookup: writing, creating or truncating is
@@ -285,6 +320,8 @@ function pathOpen(
         // symlink): the backend's exclusive create decides, no lstat first.
         opened = new FileFd(r.dir.openFileChild(r.name, fileOpts), read, write, fdflags, FileType.REGULAR_FILE);
       } else {
+        // CREAT with a trailing slash: EISDIR whatever the name is (file, dir, missing; wasmtime 49).
+        if (create && r.trailingSlash) fail(Errno.ISDIR);
         const st = r.finalStat === undefined ? lstatOrUndefined(r.dir, r.name) : r.finalStat ?? undefined;
         if (st === undefined) {
           if (!create) fail(Errno.NOENT);
@@ -326,8 +363,9 @@ function pathOpen(
  * precision u64 @32, flags u16 @40} | fd_readwrite {fd u32 @16}.
  * event (32 bytes): userdata u64 @0, error u16 @8, type u8 @10, nbytes u64 @16, flags u16 @24.
  * wasmtime: nsubscriptions 0: EINVAL; unknown tag, clock id or subclockflags bit, or a CPU-time
- * clock: EINVAL; a subscription on a closed fd or a directory: EBADF for the whole call. All our fds are always ready, so fd
- * events are returned at once; otherwise the thread sleeps until the earliest clock deadline,
+ * clock: EINVAL; a subscription on a closed fd or a directory, fd_write on stdin or fd_read on
+ * stdout/stderr: EBADF for the whole call. All our fds are always ready (also fd_read on a
+ * write-only file, as wasmtime 49), so fd events are returned at once; otherwise the thread sleeps until the earliest clock deadline,
  * and every clock due by then is reported.
  */
 function pollOneoff(s: WasiState, inPtr: number, outPtr: number, nsubs: number, neventsPtr: number): number {
@@ -371,7 +409,8 @@ function pollOneoff(s: WasiState, inPtr: number, outPtr: number, nsubs: number, 
         if (earliest === undefined || d < earliest) earliest = d;
       }
     } else if (tag === EventType.FD_READ || tag === EventType.FD_WRITE) {
-      s.fds.get(dv.getUint32(p + 16, true)).pollBytes(tag === EventType.FD_WRITE); // EBADF if closed or a dir
+      // EBADF if closed, a dir or wrong-direction stdio.
+      s.fds.get(dv.getUint32(p + 16, true)).pollBytes(tag === EventType.FD_WRITE);
       anyFd = true;
     } else {
       throw EINVAL;
@@ -573,9 +612,9 @@ export const FUNCTIONS: readonly FunctionDef[] = [
   }),
   // fd_filestat_set_times(fd, atim, mtim, fstflags): X with X_NOW: EINVAL; stdio EBADF.
   def('fd_filestat_set_times', [FD, P('atim', 'u64'), P('mtim', 'u64'), P('flags', 'fstflags')], [], (s, fd, atim, mtim, flags) => {
-    const f = s.fds.get(fd);
+    // wasmtime 49 checks the flags first: bad flags on a closed fd are EINVAL, not EBADF.
     const [a, m] = timeSpecs(atim, mtim, flags);
-    f.setTimes(a, m);
+    s.fds.get(fd).setTimes(a, m);
     return OK;
   }),
   // fd_pread(fd, iovs, iovs_len, offset) -> nread. iovec (8 bytes): buf u32, len u32.
@@ -668,7 +707,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       if (r.name === '.') fail(Errno.EXIST);
       r.dir.mkdirChild(r.name);
       return OK;
-    })),
+    }, noTrailingSlash)),
   // path_filestat_get(fd, lookupflags, path) -> filestat. A dangling link without follow: its
   // own stat; with follow: ENOENT. "dir/file/": ENOTDIR. Without follow, one name with trailing
   // slashes is that name itself ("dlink/": SYMBOLIC_LINK, "file/": REGULAR_FILE), as wasmtime 49.
@@ -688,6 +727,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       const follow = followOf(flags);
       const [a, m] = timeSpecs(atim, mtim, fst);
       return withPath(s, fd, p, l, follow, (r) => {
+        checkSlash(r, false);
         if (r.name === '.') r.dir.setTimes(a, m);
         else r.dir.setTimesChild(r.name, a, m);
         return OK;
@@ -703,7 +743,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
         if (src.trailingSlash && src.dir.lstatChild(src.name).filetype !== FileType.DIRECTORY) fail(Errno.NOTDIR);
         return withPath(s, nfd, np, nl, false, (dst) => {
           if (dst.name === '.') fail(Errno.EXIST);
-          if (dst.trailingSlash && lstatOrUndefined(dst.dir, dst.name) === undefined) fail(Errno.NOENT);
+          checkSlash(dst, true);
           src.dir.linkChild(src.name, dst.dir, dst.name);
           return OK;
         });
@@ -720,6 +760,7 @@ export const FUNCTIONS: readonly FunctionDef[] = [
       s.mem.check(out, 4);
       return withPath(s, fd, p, l, false, (r) => {
         if (r.name === '.') throw EINVAL;
+        checkSlash(r, false);
         const target = Buffer.from(r.dir.readlinkChild(r.name), 'utf8');
         const n = Math.min(target.length, dst.length);
         dst.set(target.subarray(0, n));
@@ -738,23 +779,30 @@ export const FUNCTIONS: readonly FunctionDef[] = [
     })),
   // path_rename(fd, old_path, new_fd, new_path): "." on either side: EBUSY; "file/": ENOTDIR;
   // file over dir EISDIR; dir over file ENOTDIR; dir over non-empty dir ENOTEMPTY; into itself EINVAL.
-  def('path_rename', [FD, P('old_path', 'path'), P('new_fd', 'fd'), P('new_path', 'path')], [], (s, fd, op, ol, nfd, np, nl) =>
-    withPath(s, fd, op, ol, false, (src) => {
+  // Neither side follows a final symlink, trailing slash or not (see noTrailingSlash); "x/" as
+  // the old path must be a directory itself ("ldir/", "dangling/": ENOTDIR).
+  def('path_rename', [FD, P('old_path', 'path'), P('new_fd', 'fd'), P('new_path', 'path')], [], (s, fd, op, ol, nfd, np, nl) => {
+    let srcSlash = false;
+    return withPath(s, fd, op, ol, false, (src) => {
       if (src.name === '.') fail(Errno.BUSY);
-      if (src.trailingSlash && src.dir.lstatChild(src.name).filetype !== FileType.DIRECTORY) fail(Errno.NOTDIR);
+      if (srcSlash && src.dir.lstatChild(src.name).filetype !== FileType.DIRECTORY) fail(Errno.NOTDIR);
       return withPath(s, nfd, np, nl, false, (dst) => {
         if (dst.name === '.') fail(Errno.BUSY);
         src.dir.renameChild(src.name, dst.dir, dst.name);
         return OK;
-      });
-    })),
+      }, noTrailingSlash);
+    }, (path) => {
+      srcSlash = path.endsWith('/');
+      return noTrailingSlash(path);
+    });
+  }),
   // path_symlink(old_path, fd, new_path): absolute target EPERM, empty ENOENT (backend checks);
-  // existing name (also "."): EEXIST; "name/": ENOENT (wasmtime).
+  // existing name (also "."): EEXIST; "x/": x missing ENOENT, a directory EEXIST, else ENOTDIR (wasmtime).
   def('path_symlink', [P('target', 'path'), FD, P('new_path', 'path')], [], (s, tp, tl, fd, np, nl) => {
     const target = pathString(s.mem, tp, tl);
     return withPath(s, fd, np, nl, false, (r) => {
       if (r.name === '.') fail(Errno.EXIST);
-      if (r.trailingSlash && lstatOrUndefined(r.dir, r.name) === undefined) fail(Errno.NOENT);
+      checkSlash(r, true);
       r.dir.symlinkChild(target, r.name);
       return OK;
     });
