@@ -107,6 +107,13 @@ describe('memory pool: reuse leaks nothing', () => {
     assert.equal(pool.idle, idle - 1, 'the grown memory went back to the pool');
   });
 
+  it('memories above POOL_MAX_BYTES are not pooled', async () => {
+    const cm = await compile(await wat('(module (memory (export "memory") 100) (func (export "_start")))'));
+    assert.equal(await memoryPool(cm, DEFAULT_PROFILE), 'large memory');
+    assert.equal((await cm.run()).exitCode, 0);
+    assert.equal((await cm.run()).peakMemoryBytes, 100 * 65536);
+  });
+
   it('the memory limit binds pooled memories (maximum from limits.memoryBytes)', async () => {
     const cm = await compile(await wat(SNOOP_WAT.replace('(memory (export "memory") 2 4)', '(memory (export "memory") 2)')));
     const capped = await memoryPool(cm, { ...DEFAULT_PROFILE, memoryBytes: 2 * 65536 });

@@ -7,7 +7,14 @@ import { MEMORY_IMPORT, memoryToImport, type Unpoolable } from './rewrite.js';
 
 const PAGE = 65536;
 /** Memories larger than this are not pooled (zeroing them costs more than V8's fresh, lazily zeroed pages). */
-export const POOL_MAX_BYTES = 16 * 1024 * 1024;
+export const POOL_MAX_BYTES = 4 * 1024 * 1024;
+/** Idle pooled memory kept, all modules together (zeroed memory is committed: it counts in RSS). */
+export const POOL_IDLE_BYTES = 64 * 1024 * 1024;
+let idleBytes = 0;
+/** A collected pool's idle memories go with it: its share leaves the total. */
+const dropped = new FinalizationRegistry<{ bytes: number }>((held) => {
+  idleBytes -= held.bytes;
+});
 /** Free memories kept per module and profile (runs in one thread are sequential: a few suffice). */
 export const FREE_PER_MODULE = 4;
 
@@ -15,6 +22,8 @@ export class MemoryPool {
   private readonly free: WebAssembly.Memory[] = [];
   /** Memories handed out and not yet back (so a foreign or double release is ignored). */
   private readonly out = new WeakSet<WebAssembly.Memory>();
+  /** This pool's share of idleBytes (held apart from the pool, for the FinalizationRegistry). */
+  private readonly share = { bytes: 0 };
   created = 0;
   reused = 0;
 
@@ -23,12 +32,18 @@ export class MemoryPool {
     readonly variant: ModuleVariant,
     readonly initial: number,
     readonly maximum: number | undefined,
-  ) {}
+  ) {
+    dropped.register(this, this.share);
+  }
 
   /** A memory of the module's initial size, all zero. */
   acquire(): WebAssembly.Memory {
     let m = this.free.pop();
-    if (m) this.reused++;
+    if (m) {
+      this.reused++;
+      idleBytes -= this.initial * PAGE;
+      this.share.bytes -= this.initial * PAGE;
+    }
     else {
       m = new WebAssembly.Memory(this.maximum === undefined ? { initial: this.initial } : { initial: this.initial, maximum: this.maximum });
       this.created++;
@@ -41,9 +56,17 @@ export class MemoryPool {
   release(m: WebAssembly.Memory): void {
     if (!this.out.has(m)) return;
     this.out.delete(m);
-    if (m.buffer.byteLength !== this.initial * PAGE || this.free.length >= FREE_PER_MODULE) return;
+    const bytes = this.initial * PAGE;
+    if (m.buffer.byteLength !== bytes || this.free.length >= FREE_PER_MODULE || idleBytes + bytes > POOL_IDLE_BYTES) return;
     new Uint8Array(m.buffer).fill(0);
     this.free.push(m);
+    idleBytes += bytes;
+    this.share.bytes += bytes;
+  }
+
+  /** Idle pooled bytes, all modules together. */
+  static get idleBytes(): number {
+    return idleBytes;
   }
 
   /** Memories waiting for reuse. */
