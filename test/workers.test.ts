@@ -139,6 +139,19 @@ describe('worker pool', () => {
     }
   });
 
+  it('writes to a host fd given as stdout from the worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-pool-out-'));
+    const fd = openSync(join(dir, 'out'), 'w');
+    try {
+      const r = await pool.run(WC, { stdin: 'a b c', stdout: { fd } });
+      assert.equal(r.exitCode, 0);
+      closeSync(fd);
+      assert.equal(readFileSync(join(dir, 'out'), 'utf8'), (await run(WC, { stdin: 'a b c' })).stdout.toString());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses what cannot cross threads, and a full queue', async () => {
     await assert.rejects(pool.run(WC, { stdout: { write() {} } }), isKind('config'));
     await assert.rejects(pool.run(WC, { trace: () => {} }), isKind('config'));

@@ -82,13 +82,15 @@ const refuse = (what: string): never => {
 
 /**
  * The run options as plain data for a worker, or a 'config' error for what cannot cross threads:
- * output callbacks, in-memory directories, trace/randomFill functions.
+ * output callbacks, in-memory directories, trace/randomFill functions. ('inherit' and { fd } outputs
+ * cross: fds belong to the process, and every thread writes them synchronously.)
  */
 export function optionsToWire(o: RunOptions): RunOptions {
   if (typeof o !== 'object' || o === null) throw new WardenError('config', 'run options must be an object');
   for (const k of ['stdout', 'stderr'] as const) {
     const v = o[k];
-    if (v !== undefined && v !== 'buffer' && v !== 'inherit') refuse(`a ${k} writer object`);
+    const plainFd = typeof v === 'object' && v !== null && !('write' in v) && typeof (v as { fd?: unknown }).fd === 'number';
+    if (v !== undefined && v !== 'buffer' && v !== 'inherit' && !plainFd) refuse(`a ${k} writer object`);
   }
   if (typeof o.trace === 'function') refuse('a trace function');
   if (o.randomFill !== undefined) refuse('randomFill');
