@@ -16,6 +16,11 @@ import { SandboxInstance, type InstanceOptions } from './instance.js';
 export interface CompileOptions {
   /** Use (and fill) the process-wide cache of compiled modules by digest (default true). */
   cache?: boolean;
+  /**
+   * @internal The module V8 compiled from these bytes' default instrumentation in another thread (the worker
+   * pool posts CompiledModule.module with the bytes), so it is not compiled again.
+   */
+  precompiled?: WebAssembly.Module;
 }
 
 /** The caps that change the rewritten bytes (fuel does not: any budget runs the same code). */
@@ -185,7 +190,7 @@ async function v8Verdict(bytes: Uint8Array): Promise<WardenError | undefined> {
   }
 }
 
-async function compileFresh(digest: string, bytes: Uint8Array): Promise<CompiledModule> {
+async function compileFresh(digest: string, bytes: Uint8Array, precompiled?: WebAssembly.Module): Promise<CompiledModule> {
   checkPreamble(bytes);
   // Instrument for the default limits; a module that cannot fit them still compiles (the runs say why).
   let out: ReturnType<typeof instrument>;
@@ -205,7 +210,7 @@ async function compileFresh(digest: string, bytes: Uint8Array): Promise<Compiled
   }
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(out.bytes);
+    module = precompiled ?? (await WebAssembly.compile(out.bytes));
   } catch (e) {
     if (!(e instanceof WebAssembly.CompileError)) throw e;
     const verdict = await v8Verdict(bytes);
@@ -222,14 +227,14 @@ async function compileFresh(digest: string, bytes: Uint8Array): Promise<Compiled
 export async function compile(input: Uint8Array | ArrayBuffer, options: CompileOptions = {}): Promise<CompiledModule> {
   const bytes = toBytes(input);
   const digest = createHash('sha256').update(bytes).digest('hex');
-  if (options.cache === false) return compileFresh(digest, bytes);
+  if (options.cache === false) return compileFresh(digest, bytes, options.precompiled);
   const hit = cache.get(digest);
   if (hit) {
     cache.delete(digest); // refresh its place in the LRU order
     cache.set(digest, hit);
     return hit;
   }
-  const pending = compileFresh(digest, bytes);
+  const pending = compileFresh(digest, bytes, options.precompiled);
   cache.set(digest, pending);
   pending.catch(() => cache.delete(digest));
   while (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);

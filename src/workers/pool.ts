@@ -45,6 +45,8 @@ interface Job {
   id: number;
   digest: string;
   bytes: Uint8Array;
+  /** The compiled module, when the caller passed a CompiledModule (posted with the bytes: no compile in the worker). */
+  module: WebAssembly.Module | undefined;
   options: RunOptions;
   timeoutMs: number;
   signal: AbortSignal | undefined;
@@ -79,7 +81,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw new WardenError('config', 'worker pool: graceMs must be a non-negative number');
 
   /** Module bytes by digest, for workers that do not have them yet (bounded, least recently used dropped). */
-  const known = new Map<string, Uint8Array>();
+  const known = new Map<string, { bytes: Uint8Array; compiled?: WebAssembly.Module }>();
   const queue: Job[] = [];
   const slots: Slot[] = [];
   let nextId = 1;
@@ -88,9 +90,10 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   let closed: Promise<void> | undefined;
   let drained: (() => void) | undefined;
 
-  const remember = (digest: string, bytes: Uint8Array): void => {
+  const remember = (digest: string, m: { bytes: Uint8Array; compiled?: WebAssembly.Module }): void => {
+    const compiled = m.compiled ?? known.get(digest)?.compiled;
     known.delete(digest);
-    known.set(digest, bytes);
+    known.set(digest, { bytes: m.bytes, ...(compiled ? { compiled } : {}) });
     while (known.size > 256) known.delete(known.keys().next().value as string);
   };
 
@@ -153,7 +156,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   }
 
   function send(slot: Slot, job: Job, withBytes: boolean): void {
-    const req: RunRequest = { id: job.id, digest: job.digest, options: job.options, ...(withBytes ? { bytes: job.bytes } : {}) };
+    const req: RunRequest = { id: job.id, digest: job.digest, options: job.options, ...(withBytes ? { bytes: job.bytes, ...(job.module ? { module: job.module } : {}) } : {}) };
     if (withBytes) {
       slot.sent.add(job.digest);
       while (slot.sent.size > SENT_ENTRIES) slot.sent.delete(slot.sent.values().next().value as string);
@@ -196,13 +199,13 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     if (drained && queue.length === 0 && slots.every((s) => !s.job)) drained();
   }
 
-  function resolveModule(module: PoolModule): { digest: string; bytes: Uint8Array } {
+  function resolveModule(module: PoolModule): { digest: string; bytes: Uint8Array; compiled?: WebAssembly.Module } {
     if (typeof module === 'string') {
-      const bytes = known.get(module);
-      if (!bytes) throw new WardenError('config', `worker pool: no module with digest ${module} was run in this pool; pass its bytes`);
-      return { digest: module, bytes };
+      const k = known.get(module);
+      if (!k) throw new WardenError('config', `worker pool: no module with digest ${module} was run in this pool; pass its bytes`);
+      return { digest: module, ...k };
     }
-    if (module instanceof CompiledModule) return { digest: module.digest, bytes: module.source };
+    if (module instanceof CompiledModule) return { digest: module.digest, bytes: module.source, compiled: module.module };
     if (!(module instanceof Uint8Array) && !(module instanceof ArrayBuffer)) {
       throw new WardenError('config', 'worker pool: expected module bytes, a CompiledModule or a digest');
     }
@@ -229,11 +232,11 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
         const wire = optionsToWire(runOptions);
         const t = wire.limits?.timeoutMs;
         const timeoutMs = typeof t === 'number' && Number.isFinite(t) && t >= 0 ? t : DEFAULT_LIMITS.timeoutMs;
-        const { digest, bytes } = resolveModule(module);
-        remember(digest, bytes);
+        const { digest, bytes, compiled } = resolveModule(module);
+        remember(digest, { bytes, compiled });
         if (queue.length >= maxQueue && slots.every((s) => s.job)) throw new WardenError('busy', `worker pool: ${queue.length} runs already queued (maxQueue ${maxQueue})`, { maxQueue });
         return new Promise<RunResult>((resolve, reject) => {
-          const job: Job = { id: nextId++, digest, bytes, options: wire, timeoutMs, signal, onAbort: undefined, resolve, reject, started: 0 };
+          const job: Job = { id: nextId++, digest, bytes, module: known.get(digest)?.compiled, options: wire, timeoutMs, signal, onAbort: undefined, resolve, reject, started: 0 };
           if (signal) {
             job.onAbort = () => {
               const q = queue.indexOf(job);

@@ -8,6 +8,8 @@ export interface RunRequest {
   id: number;
   digest: string;
   bytes?: Uint8Array;
+  /** With bytes, when the pool has it: the module as the main thread compiled it (V8 shares compiled code). */
+  module?: WebAssembly.Module;
   options: RunOptions;
 }
 

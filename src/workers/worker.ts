@@ -24,7 +24,7 @@ async function handle(req: RunRequest): Promise<WorkerReply | undefined> {
     modules.set(req.digest, pending);
   } else {
     if (!req.bytes) return { id: req.id, type: 'missing' };
-    pending = compile(req.bytes, { cache: false });
+    pending = compile(req.bytes, { cache: false, ...(req.module ? { precompiled: req.module } : {}) });
     pending.catch(() => modules.delete(req.digest));
     modules.set(req.digest, pending);
     while (modules.size > MODULE_ENTRIES) modules.delete(modules.keys().next().value as string);
