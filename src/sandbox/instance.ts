@@ -10,7 +10,7 @@ import { ProcExit, RunAbort, type OutputSink, type Preopen } from '../wasi/optio
 import type { CompiledModule, ModuleVariant } from './compile.js';
 import { checkImports, linkErrorFromV8 } from './link.js';
 import { checkOptions, type CheckedOptions, type OutputOption, type RunOptions } from './options.js';
-import { closeQuietly, flushQuietly, guardImports, invokeArgs, noEntry, openDir, originalStack, stdinSource, usage } from './run.js';
+import { closeQuietly, flushQuietly, guardImports, invokeArgs, noEntry, openContext, originalStack, usage } from './run.js';
 import { makeSink, type RunSink } from './sinks.js';
 import { guestFault } from './traps.js';
 
@@ -81,31 +81,9 @@ export class SandboxInstance {
     const stdout = callSink(o.stdout, 1);
     const stderr = callSink(o.stderr, 2);
     const trace = options.trace === true ? (line: string): void => void process.stderr.write(line + '\n') : typeof options.trace === 'function' ? options.trace : undefined;
-    const preopens: Preopen[] = [];
     const meter = new LimitMeter(o.fuel, o.timeoutMs);
     const deadline = { at: meter.deadline, expired: (): RunAbort => self.meter.timeout() };
-    let ctx: WasiContext | undefined;
-    try {
-      for (const d of options.dirs ?? []) preopens.push({ guestPath: d.guest, dir: openDir(d) });
-      ctx = new WasiContext({
-        args: o.args,
-        env: o.env,
-        preopens,
-        stdin: stdinSource(options.stdin),
-        stdout: stdout as OutputSink,
-        stderr: stderr as OutputSink,
-        stdoutCap: o.stdoutCap,
-        stderrCap: o.stderrCap,
-        clocks: options.clocks,
-        randomFill: options.randomFill,
-        trace,
-        deadline,
-      });
-    } catch (e) {
-      closeQuietly(ctx);
-      for (const p of preopens) closeQuietly(p.dir);
-      throw e;
-    }
+    const { ctx, preopens } = openContext(o, options, stdout as OutputSink, stderr as OutputSink, trace, deadline);
     const self: SandboxInstance = new SandboxInstance(cm, o, variant, ctx, preopens, stdout, stderr, deadline, meter);
     const provided: WebAssembly.Imports = { ...ctx.imports, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: (c: bigint) => self.meter.refill(c) } };
     const linkError = checkImports(cm.module, provided, cm.signatures);

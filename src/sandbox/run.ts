@@ -6,12 +6,12 @@ import { WardenError } from '../errors.js';
 import { openPreopen } from '../fs/index.js';
 import type { DirNode } from '../fs/types.js';
 import { WasiContext } from '../wasi/context.js';
-import { ProcExit, RunAbort, type InputSource, type Preopen } from '../wasi/options.js';
+import { ProcExit, RunAbort, type InputSource, type OutputSink, type Preopen } from '../wasi/options.js';
 import type { CompiledModule, ModuleVariant } from './compile.js';
 import { LimitMeter } from '../limits/meter.js';
 import { FUEL_IMPORT } from '../instrument/index.js';
 import { checkImports, linkErrorFromV8 } from './link.js';
-import { checkOptions, EXIT_FAILURE, EXIT_TRAP, type DirOption, type RunOptions, type RunResult } from './options.js';
+import { checkOptions, EXIT_FAILURE, type CheckedOptions, EXIT_TRAP, type DirOption, type RunOptions, type RunResult } from './options.js';
 import { makeSink, writeAllSync, type RunSink } from './sinks.js';
 import type { FuncSig } from './signatures.js';
 import { printable } from './text.js';
@@ -205,6 +205,41 @@ export function usage(meter: LimitMeter, variant: ModuleVariant | undefined, ins
   return { fuelUsed: Number(meter.used(counter)), peakMemoryBytes: peak };
 }
 
+/** Opens the run's preopened directories and builds its WASI context; on failure closes whatever was opened and rethrows. */
+export function openContext(
+  o: CheckedOptions,
+  options: RunOptions,
+  stdout: OutputSink,
+  stderr: OutputSink,
+  trace: ((line: string) => void) | undefined,
+  deadline: { at: number; expired(): RunAbort },
+): { ctx: WasiContext; preopens: Preopen[] } {
+  const preopens: Preopen[] = [];
+  let ctx: WasiContext | undefined;
+  try {
+    for (const d of options.dirs ?? []) preopens.push({ guestPath: d.guest, dir: openDir(d) });
+    ctx = new WasiContext({
+      args: o.args,
+      env: o.env,
+      preopens,
+      stdin: stdinSource(options.stdin),
+      stdout,
+      stderr,
+      stdoutCap: o.stdoutCap,
+      stderrCap: o.stderrCap,
+      clocks: options.clocks,
+      randomFill: options.randomFill,
+      trace,
+      deadline,
+    });
+  } catch (e) {
+    closeQuietly(ctx);
+    for (const p of preopens) closeQuietly(p.dir);
+    throw e;
+  }
+  return { ctx, preopens };
+}
+
 /** Runs a compiled module once in a fresh sandbox. Rejects only for host misuse ('config', 'host-dir'). */
 export async function runCompiled(cm: CompiledModule, options: RunOptions): Promise<RunResult> {
   const o = checkOptions(options);
@@ -222,29 +257,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
         ? options.trace
         : undefined;
 
-  const preopens: Preopen[] = [];
-  let ctx: WasiContext | undefined;
-  try {
-    for (const d of options.dirs ?? []) preopens.push({ guestPath: d.guest, dir: openDir(d) });
-    ctx = new WasiContext({
-      args: o.args,
-      env: o.env,
-      preopens,
-      stdin: stdinSource(options.stdin),
-      stdout,
-      stderr,
-      stdoutCap: o.stdoutCap,
-      stderrCap: o.stderrCap,
-      clocks: options.clocks,
-      randomFill: options.randomFill,
-      trace,
-      deadline: { at: meter.deadline, expired: () => meter.timeout() },
-    });
-  } catch (e) {
-    closeQuietly(ctx);
-    for (const p of preopens) closeQuietly(p.dir);
-    throw e;
-  }
+  const { ctx, preopens } = openContext(o, options, stdout, stderr, trace, { at: meter.deadline, expired: () => meter.timeout() });
 
   const started = performance.now();
   let variant: ModuleVariant | undefined;
