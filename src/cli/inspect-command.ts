@@ -1,10 +1,9 @@
 // `warden inspect MODULE.wasm [--json]`: what a module asks for (imports and their capabilities), exports,
 // memories, tables, proposals used, custom sections, sha256 and size, as a report or a stable JSON object.
-import { readFileSync, statSync } from 'node:fs';
-import { WardenError } from '../errors.js';
 import { formatInspection, inspect } from '../inspect/index.js';
 import { out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
+import { readModuleFile } from './files.js';
 
 export interface InspectState {
   json: boolean;
@@ -21,17 +20,7 @@ export async function inspectCommand(state: InspectState, positional: readonly s
   const [path, ...extra] = positional;
   if (path === undefined) throw new UsageError(`missing MODULE.wasm (usage: ${INSPECT_USAGE})`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
-  let bytes: Buffer;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (!st.isFile()) throw new Error('not a regular file');
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new WardenError('config', `cannot read ${path}: ${why}`);
-  }
+  const bytes = readModuleFile(path);
   const report = await inspect(bytes);
   out(state.json ? JSON.stringify({ module: path, ...report }, null, 2) + '\n' : formatInspection(report, path));
   return 0;

@@ -1,11 +1,11 @@
 // `warden instrument IN.wasm -o OUT.wasm`: write the module as Warden rewrites it (fuel metering, memory and
 // table caps) so other tools can run it, and print what the host must supply.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { WardenError } from '../errors.js';
+import { writeFileSync } from 'node:fs';
 import { instrument } from '../instrument/index.js';
 import { parseBytes } from '../limits/parse.js';
 import { out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
+import { readModuleFile } from './files.js';
 
 export interface InstrumentState {
   output?: string;
@@ -52,12 +52,7 @@ export async function instrumentCommand(state: InstrumentState, positional: read
   if (input === undefined) throw new UsageError(`missing IN.wasm (usage: ${INSTRUMENT_USAGE})`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (state.output === undefined) throw new UsageError('missing -o OUT.wasm');
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(input);
-  } catch (e) {
-    throw new WardenError('config', `cannot read ${input}: ${(e as { code?: string }).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const bytes = readModuleFile(input);
   const t0 = performance.now();
   const result = instrument(bytes, { fuel: state.fuel, memoryBytes: state.memoryBytes, tableElements: state.tableElements });
   const ms = performance.now() - t0;

@@ -1,12 +1,13 @@
 // `warden run`: run a WASI command module (or one export) with exactly the directories, env and
 // args granted on the command line; exit with the guest's exit code.
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { WardenError, type ErrorKind } from '../errors.js';
 import { run } from '../sandbox/api.js';
 import { EXIT_TRAP, type DirOption, type RunLimits, type RunOptions, type RunResult } from '../sandbox/options.js';
 import { parseBytes, parseDuration, parseFuel } from '../limits/parse.js';
 import { errorLine, out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
+import { readModuleFile } from './files.js';
 
 export interface RunState {
   dirs: DirOption[];
@@ -159,17 +160,7 @@ function jsonResult(r: RunResult, digestless: { module: string }): string {
 export async function runCommand(state: RunState, positional: readonly string[]): Promise<number> {
   const [modulePath, ...guestArgs] = positional;
   if (modulePath === undefined) throw new UsageError(`missing MODULE.wasm (usage: ${RUN_USAGE})`);
-  let bytes: Buffer;
-  try {
-    const st = statSync(modulePath);
-    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (!st.isFile()) throw new Error('not a regular file'); // e.g. /dev/zero: never read it whole
-    bytes = readFileSync(modulePath);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new WardenError('config', `cannot read ${modulePath}: ${why}`);
-  }
+  const bytes = readModuleFile(modulePath);
   let stdinFd: number | undefined;
   if (state.stdinFile !== undefined) {
     try {
