@@ -126,6 +126,36 @@ function show(v: unknown): string {
 }
 
 /**
+ * Calls every exported function of `m` (decoded from the module `instance` was made from) `rounds` times with
+ * arguments from `args`, appending "call NAME -> result" (or the error, a stack overflow as "RangeError: stack")
+ * to `log`. `hangLimitInitializer` (wasm-opt -ttf's loop limiter) is called before each call, not itself.
+ */
+export function callExports(m: Module, instance: WebAssembly.Instance, log: string[], rounds: number, args = argOf): void {
+  const types = typeList(m);
+  const nImportedFuncs = m.imports.filter((i) => i.desc.kind === 'func').length;
+  const ex = instance.exports as Record<string, unknown>;
+  const reset = ex['hangLimitInitializer'];
+  for (let round = 0; round < rounds; round++) {
+    for (const e of m.exports) {
+      if (e.kind !== 'func' || e.name === 'hangLimitInitializer') continue;
+      const f = ex[e.name] as (...a: unknown[]) => unknown;
+      const typeIdx = e.index < nImportedFuncs ? undefined : m.funcs[e.index - nImportedFuncs];
+      const comp = typeIdx === undefined ? undefined : types[typeIdx]!.comp;
+      const params = comp && comp.kind === 'func' ? comp.params : [];
+      const values = params.map((t, i) => args(t, round * 7 + i));
+      if (typeof reset === 'function') (reset as () => void)();
+      try {
+        log.push(`call ${e.name} -> ${show(f(...values))}`);
+      } catch (err) {
+        const ctor = (err as Error)?.constructor?.name ?? 'thrown';
+        const msg = err instanceof Error ? err.message : show(err);
+        log.push(`call ${e.name} -> ${ctor}: ${ctor === 'RangeError' && /stack/.test(msg) ? 'stack' : msg}`);
+      }
+    }
+  }
+}
+
+/**
  * Instantiate `bytes` with logging stub imports and call every exported function with a few argument sets;
  * returns a transcript (results, traps, import calls) to compare between two modules.
  */
@@ -172,27 +202,7 @@ export function transcript(bytes: Uint8Array, rounds = 2): string[] {
   } catch (e) {
     return [`instantiate: ${(e as Error).constructor.name}: ${(e as Error).message}`, ...log];
   }
-  const nImportedFuncs = m.imports.filter((i) => i.desc.kind === 'func').length;
-  const ex = instance.exports as Record<string, unknown>;
-  const reset = ex['hangLimitInitializer'];
-  for (let round = 0; round < rounds; round++) {
-    for (const e of m.exports) {
-      if (e.kind !== 'func' || e.name === 'hangLimitInitializer') continue;
-      const f = ex[e.name] as (...a: unknown[]) => unknown;
-      const typeIdx = e.index < nImportedFuncs ? undefined : m.funcs[e.index - nImportedFuncs];
-      const comp = typeIdx === undefined ? undefined : types[typeIdx]!.comp;
-      const params = comp && comp.kind === 'func' ? comp.params : [];
-      const args = params.map((t, i) => argOf(t, round * 7 + i));
-      if (typeof reset === 'function') (reset as () => void)();
-      try {
-        log.push(`call ${e.name} -> ${show(f(...args))}`);
-      } catch (err) {
-        const ctor = (err as Error)?.constructor?.name ?? 'thrown';
-        const msg = err instanceof Error ? err.message : show(err);
-        log.push(`call ${e.name} -> ${ctor}: ${ctor === 'RangeError' && /stack/.test(msg) ? 'stack' : msg}`);
-      }
-    }
-  }
+  callExports(m, instance, log, rounds);
   return log;
 }
 

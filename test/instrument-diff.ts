@@ -6,7 +6,7 @@ import { decode } from '../src/binary/decoder.js';
 import { typeList, type ValType } from '../src/binary/module.js';
 import { instrument } from '../src/instrument/index.js';
 import { LimitMeter } from '../src/limits/meter.js';
-import { GeneratorError, seedBytes, ttf } from './binary-fuzz.js';
+import { callExports, GeneratorError, seedBytes, ttf } from './binary-fuzz.js';
 
 function zeroOf(t: ValType): unknown {
   if (t === 0x7e) return 0n;
@@ -45,7 +45,6 @@ export function transcript(original: Uint8Array, bytes: Uint8Array, meter?: Limi
   const m = decode(original);
   const types = typeList(m);
   const lines: string[] = [];
-  let stackOverflow = false;
   const imports: Record<string, Record<string, unknown>> = {};
   for (const imp of m.imports) {
     const ns = (imports[imp.module] ??= {});
@@ -74,30 +73,10 @@ export function transcript(original: Uint8Array, bytes: Uint8Array, meter?: Limi
   try {
     instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports as WebAssembly.Imports);
   } catch (e) {
-    return { lines: [`instantiate: ${(e as Error).constructor.name}: ${(e as Error).message}`, ...lines], stackOverflow };
+    return { lines: [`instantiate: ${(e as Error).constructor.name}: ${(e as Error).message}`, ...lines], stackOverflow: false };
   }
-  const nImportedFuncs = m.imports.filter((i) => i.desc.kind === 'func').length;
-  const ex = instance.exports as Record<string, unknown>;
-  const reset = ex['hangLimitInitializer'];
-  for (let round = 0; round < rounds; round++) {
-    for (const e of m.exports) {
-      if (e.kind !== 'func' || e.name === 'hangLimitInitializer') continue;
-      const f = ex[e.name] as (...a: unknown[]) => unknown;
-      const typeIdx = e.index < nImportedFuncs ? undefined : m.funcs[e.index - nImportedFuncs];
-      const comp = typeIdx === undefined ? undefined : types[typeIdx]!.comp;
-      const params = comp && comp.kind === 'func' ? comp.params : [];
-      const args = params.map((t, i) => argOf(t, round * 7 + i));
-      if (typeof reset === 'function') (reset as () => void)();
-      try {
-        lines.push(`call ${e.name} -> ${show(f(...args))}`);
-      } catch (err) {
-        const ctor = (err as Error)?.constructor?.name ?? 'thrown';
-        const msg = err instanceof Error ? err.message : show(err);
-        if (ctor === 'RangeError' && /stack/.test(msg)) stackOverflow = true;
-        lines.push(`call ${e.name} -> ${ctor}: ${ctor === 'RangeError' && /stack/.test(msg) ? 'stack' : msg}`);
-      }
-    }
-  }
+  callExports(m, instance, lines, rounds, argOf);
+  const stackOverflow = lines.some((l) => l.startsWith('call ') && l.endsWith(' -> RangeError: stack'));
   return { lines, stackOverflow };
 }
 
