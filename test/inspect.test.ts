@@ -21,6 +21,13 @@ const PROPOSALS: { proposal: string; features: Record<string, boolean>; text: st
   { proposal: 'sign-extension', features: {}, text: '(func (param i32) (result i32) (i32.extend8_s (local.get 0)))' },
   { proposal: 'sat-float-to-int', features: {}, text: '(func (param f32) (result i32) (i32.trunc_sat_f32_s (local.get 0)))' },
   { proposal: 'multi-value', features: {}, text: '(func (result i32 i32) (i32.const 1) (i32.const 2))' },
+  // multi-value used only through block types: a block with a parameter, an if with a parameter and several results
+  { proposal: 'multi-value', features: { multi_value: true }, text: '(func (i32.const 1) (block (param i32) (drop)))' },
+  {
+    proposal: 'multi-value',
+    features: { multi_value: true },
+    text: '(func (param i32) (local.get 0) (local.get 0) (if (param i32) (result i32 i32) (then (i32.const 1)) (else (i32.const 2))) (drop) (drop))',
+  },
   { proposal: 'bulk-memory', features: {}, text: '(memory 1) (func (memory.fill (i32.const 0) (i32.const 1) (i32.const 2)))' },
   { proposal: 'reference-types', features: {}, text: '(table 1 externref) (func (result externref) (table.get 0 (i32.const 0)))' },
   { proposal: 'simd', features: { simd: true }, text: '(func (result v128) (v128.const i32x4 1 2 3 4))' },

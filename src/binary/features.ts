@@ -2,10 +2,26 @@
 // (the `feature` column of opcodes.ts) and from its types, memories, tables, tags and constant expressions.
 
 import type { LazyCode } from './code.js';
-import type { Instr, Limits, Module, ValType } from './module.js';
+import { typeList, type BlockType, type Instr, type Limits, type Module, type TryTableImm, type ValType } from './module.js';
 import { opInfo, type Feature } from './opcodes.js';
 
 const EXTENDED_CONST_OPS = new Set([0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e]); // i32/i64 add, sub, mul
+
+/** block, loop, if, try, try_table: the instructions with a block type right after the opcode byte. */
+const BLOCK_OPS = new Set([0x02, 0x03, 0x04, 0x06, 0x1f]);
+
+/** The type index of the block type encoded at bytes[at] (an s33), or -1 for the empty or a single value type. */
+function blockTypeIndexAt(bytes: Uint8Array, at: number): number {
+  const b = bytes[at] ?? 0x40;
+  if ((b & 0xc0) === 0x40 || b === 0x63 || b === 0x64) return -1; // empty, one value type, (ref null? ht)
+  let v = 0;
+  let mul = 1;
+  for (let i = at; i < bytes.length && i < at + 5; i++, mul *= 128) {
+    v += (bytes[i]! & 0x7f) * mul;
+    if ((bytes[i]! & 0x80) === 0) return v;
+  }
+  return -1; // malformed: the decoder reports it
+}
 
 function isRefType(t: ValType): boolean {
   return typeof t !== 'number' || (t !== 0x7f && t !== 0x7e && t !== 0x7d && t !== 0x7c && t !== 0x7b);
@@ -89,14 +105,31 @@ export function featuresUsed(m: Module): Feature[] {
     if (d.flags === 2 && d.memory !== 0) used.add('multi-memory');
     if (d.offset) expr(d.offset);
   }
+  // A block typed by a type index with params or several results needs multi-value even when no function does.
+  const types = typeList(m);
+  const blockTypeIndex = (index: number): void => {
+    const t = types[index]?.comp;
+    if (t?.kind === 'func' && (t.params.length > 0 || t.results.length > 1)) used.add('multi-value');
+  };
   for (const c of m.codes) {
     for (const l of c.locals) valType(l.type);
-    const visit = (op: number): void => {
+    const blockStarts: number[] = [];
+    const visit = (op: number, start = -1): void => {
       const f = opInfo(op)?.feature;
       if (f && f !== 'mvp') used.add(f);
+      if (start >= 0 && BLOCK_OPS.has(op)) blockStarts.push(start + 1);
     };
-    if (typeof (c as LazyCode).scan === 'function' && c.raw?.() !== null) (c as LazyCode).scan(visit);
-    else for (const i of c.body) visit(i.op);
+    if (typeof (c as LazyCode).scan === 'function' && c.raw?.() !== null) {
+      const { bytes } = (c as LazyCode).scan(visit);
+      for (const at of blockStarts) blockTypeIndex(blockTypeIndexAt(bytes, at));
+    } else {
+      for (const i of c.body) {
+        visit(i.op);
+        if (!BLOCK_OPS.has(i.op)) continue;
+        const bt: BlockType = i.op === 0x1f ? (i.imm as TryTableImm).block : (i.imm as BlockType);
+        if (typeof bt === 'number' && bt >= 0) blockTypeIndex(bt);
+      }
+    }
   }
   return [...used].sort();
 }
