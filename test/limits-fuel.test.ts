@@ -103,6 +103,18 @@ test('CLI: warden instrument writes a module other runtimes can run, and says wh
   assert.equal(missing.stderr, 'error: missing -o OUT.wasm\n');
 });
 
+test('CLI: warden instrument refuses a file that is not a module with the same messages as warden run', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'warden-instr-')), 'out.wasm');
+  for (const input of ['examples/data/poem.txt', 'examples', 'nope.wasm']) {
+    const r = cli('instrument', '-o', out, input);
+    const same = cli('run', input);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^error: (not a WebAssembly module \(expected \\0asm magic, found 54 68 65 20 "The "\)|cannot read \w+(\.wasm)?: (is a directory|no such file))\n$/);
+    assert.deepEqual([r.status, r.stderr], [same.status, same.stderr], input);
+  }
+  assert.throws(() => readFileSync(out), /ENOENT/);
+});
+
 test('limits.instances: 0 refuses the run with a memory-kind limit error', async () => {
   const r = await run(work, { limits: { instances: 0 } });
   assert.equal(r.error?.kind, 'memory');

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { instrument } from '../instrument/index.js';
 import { parseBytes } from '../limits/parse.js';
+import { checkPreamble } from '../sandbox/compile.js';
 import { out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
 import { readModuleFile } from './files.js';
@@ -53,6 +54,7 @@ export async function instrumentCommand(state: InstrumentState, positional: read
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (state.output === undefined) throw new UsageError('missing -o OUT.wasm');
   const bytes = readModuleFile(input);
+  checkPreamble(bytes); // the same "not a WebAssembly module (expected \0asm magic, ...)" as run and inspect
   const t0 = performance.now();
   const result = instrument(bytes, { fuel: state.fuel, memoryBytes: state.memoryBytes, tableElements: state.tableElements });
   const ms = performance.now() - t0;

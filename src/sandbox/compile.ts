@@ -136,8 +136,8 @@ const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padSt
 const asciiOf = (b: Uint8Array): string =>
   Array.from(b, (x) => (x >= 0x20 && x < 0x7f ? String.fromCharCode(x) : '.')).join('');
 
-/** Checks the 8-byte preamble ourselves, for clearer messages than V8's. */
-function checkPreamble(bytes: Uint8Array): void {
+/** Checks the 8-byte preamble ourselves, for clearer messages than V8's (also used by `warden instrument`). */
+export function checkPreamble(bytes: Uint8Array): void {
   const magic = bytes.subarray(0, 4);
   if (bytes.length < 4 || hex(magic) !== '00 61 73 6d') {
     const found = bytes.length === 0 ? 'an empty file' : `${hex(magic)} "${asciiOf(magic)}"`;
