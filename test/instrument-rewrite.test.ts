@@ -130,3 +130,38 @@ test('exception handling (try/catch/catch_all/delegate/rethrow) computes the sam
   for (const n of [0, 1, 5, 10]) assert.equal(m.exports['run']!(n), plain['run']!(n));
   assert.ok(m.used() > 0n);
 });
+
+test('loops whose refill is out of line: results, branches out across loops, same fuel whatever the slice', async () => {
+  const bytes = await wat(`(module
+    (func (export "f") (param $n i32) (result i32) (local $i i32) (local $j i32) (local $acc i32)
+      (block $done
+        (local.set $acc
+          (loop $outer (result i32)
+            (local.set $j (i32.rem_u (local.get $i) (i32.const 6)))
+            (block $next
+              (loop $inner
+                (br_if $done (i32.gt_u (local.get $acc) (local.get $n)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (local.set $acc (i32.add (local.get $acc) (local.get $j)))
+                (br_table $inner $inner $inner $next $next $next $done (local.get $j))))
+            (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $outer (i32.lt_u (local.get $i) (local.get $n)))
+            (i32.mul (local.get $acc) (i32.const 3))))
+        (return (local.get $acc)))
+      (i32.const -1)))`);
+  const plain = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as Record<string, (n: number) => number>;
+  const run = (n: number, slice: bigint): [unknown, bigint] => {
+    const meter = new LimitMeter(1n << 40n, 60_000, slice);
+    const inst = instrument(bytes, {});
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(inst.bytes), { warden: { fuel: meter.refill } });
+    const r = (instance.exports['f'] as (n: number) => unknown)(n);
+    return [r, meter.used((instance.exports[inst.requires.fuel!.global] as WebAssembly.Global).value as bigint)];
+  };
+  for (const n of [0, 1, 5, 40, 300, 1000, 3000]) {
+    const [r, fuel] = run(n, 1n << 30n);
+    assert.equal(r, plain['f']!(n));
+    assert.deepEqual(run(n, 3n), [r, fuel]);
+    assert.deepEqual(run(n, 1n), [r, fuel]);
+  }
+});

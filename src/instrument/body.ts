@@ -189,6 +189,11 @@ interface Templates {
   checked: Uint8Array;
   /** `if (fuel < 0) fuel = host(fuel)`. */
   check: Uint8Array;
+  /** A loop header's charge with `br_if 1 (fuel < 0)` to the out-of-line refill (same cost slot). */
+  loopChecked: Uint8Array;
+  /** The out-of-line refill after a loop's end, split around the loop's 5-byte header cost (see loop below). */
+  refillHead: Uint8Array;
+  refillTail: Uint8Array;
   /** Store the function's counter to the global (local mode only; empty otherwise). */
   flush: Uint8Array;
   /** Load it back from the global. */
@@ -228,6 +233,11 @@ function templates(ctx: BodyContext, local: number): Templates {
     slot: get.length + 1,
     checked: new Uint8Array([...plain, ...check]),
     check: new Uint8Array(check),
+    // br 2 (past it); end; get; call; i64.const <cost>
+    loopChecked: new Uint8Array([...plain, ...get, 0x42, 0x00, 0x53, 0x0d, 0x01]),
+    refillHead: new Uint8Array([0x0c, 0x02, 0x0b, ...get, 0x10, ...f, 0x42]),
+    // i64.add; set; br 0 (the header again); end; end
+    refillTail: new Uint8Array([0x7c, ...set, 0x0c, 0x00, 0x0b, 0x0b]),
     flush: new Uint8Array(local < 0 ? [] : [...get, 0x24, ...g]),
     reload: new Uint8Array(local < 0 ? [] : [0x23, ...g, ...set]),
   };
@@ -286,13 +296,16 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
     out.byte(0x7e);
   }
 
-  const { get, set, plain, slot: slotOffset, checked, check, flush, reload } = templates(ctx, localMode ? T + 1 : -1);
+  const { get, set, plain, slot: slotOffset, checked, check, flush, reload, loopChecked, refillHead, refillTail } = templates(ctx, localMode ? T + 1 : -1);
   /** `if (fuel < 0) fuel = host(fuel)`. */
   const writeCheck = (): void => out.bytes(check);
 
   // Control frames.
   let kinds = new Uint8Array(64);
   let targeted = new Uint8Array(64);
+  // Labels inserted around frames 1..k (cumulative), and where a loop's header cost slot is (-1: not wrapped).
+  let wrapped = new Int32Array(64);
+  let headerSlot = new Int32Array(64);
   let sp = 0;
   kinds[0] = FUNC;
   targeted[0] = 0;
@@ -307,10 +320,20 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
       const tg = new Uint8Array(targeted.length * 2);
       tg.set(targeted);
       targeted = tg;
+      const w = new Int32Array(wrapped.length * 2);
+      w.set(wrapped);
+      wrapped = w;
+      const h = new Int32Array(headerSlot.length * 2);
+      h.set(headerSlot);
+      headerSlot = h;
     }
     kinds[sp] = kind;
     targeted[sp] = 0;
+    wrapped[sp] = wrapped[sp - 1]!;
+    headerSlot[sp] = -1;
   };
+  /** The label `l` (relative to the current frame) in the output, past the inserted labels. */
+  const relabel = (l: number): number => (l <= sp ? l + wrapped[sp]! - wrapped[sp - l]! : l);
   // Segments suspended by if/else, loop and try frames (5 numbers per frame): the code after such a
   // construct runs exactly when the code before it did (unless it was left by a branch), so unless its end
   // is a branch target, that code is charged with the segment before the construct.
@@ -332,10 +355,10 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
     }
     copyFrom = to;
   };
-  const open = (at: number, check: boolean): void => {
+  const open = (at: number, check: boolean, template?: Uint8Array): void => {
     flushCopy(at);
     segStart = out.pos;
-    out.bytes(check ? checked : plain);
+    out.bytes(template ?? (check ? checked : plain));
     segSlot = segStart + slotOffset;
     segEnd = out.pos;
     segCheck = check;
@@ -425,14 +448,35 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
         cost++;
         push(BLOCK);
         continue;
-      case 0x03: // loop
+      case 0x03: {
+        // loop. In local mode a loop without parameters becomes
+        //   block (result of the loop) loop (the same) block loop* fuel -= cost; br_if 1 (fuel < 0) ... end br 2 end
+        //   fuel = host(fuel) + cost; br 0 end end
+        // so the host call (which V8 must plan registers around) is outside the loop itself.
         callsOrLoops = true;
+        const bt = c.pos;
+        const b = buf[bt]!;
         c.skipBlockType();
+        const wrap = localMode && b >= 0x40 && b < 0x80;
+        if (wrap) {
+          flushCopy(at);
+          out.byte(0x02);
+          out.bytes(buf, bt, c.pos);
+          out.byte(0x03);
+          out.bytes(buf, bt, c.pos);
+          out.byte(0x02);
+          out.byte(0x40);
+        }
         push(LOOP);
         save();
-        open(c.pos, true);
+        if (wrap) {
+          wrapped[sp] = wrapped[sp - 1]! + 3;
+          open(c.pos, true, loopChecked);
+          headerSlot[sp] = segSlot;
+        } else open(c.pos, true);
         cost = 1;
         continue;
+      }
       case 0x04: // if
         c.skipBlockType();
         cost++;
@@ -510,6 +554,14 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
         } else {
           // a loop's label is its header: its end is only ever reached by falling through
           resume(kind !== LOOP && wasTargeted);
+          const hs = headerSlot[sp]!;
+          if (hs >= 0) {
+            // (the header's segment is closed by now: its cost is in place)
+            flushCopy(c.pos);
+            out.bytes(refillHead);
+            out.bytes(out.buf.slice(hs, hs + 5));
+            out.bytes(refillTail);
+          }
         }
         sp--;
         continue;
@@ -523,19 +575,39 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
         mark(l);
         if (isExit(l)) flushAt(at);
         cost++;
+        const nl = relabel(l);
+        if (nl !== l) {
+          flushCopy(at);
+          out.byte(op);
+          out.u32(nl);
+          copyFrom = c.pos;
+        }
         continue;
       }
       case 0x0e: {
         // br_table
         const n = c.u32();
         let exits = false;
+        let moved = false;
+        const first = c.pos;
         for (let i = 0; i <= n; i++) {
           const l = c.u32();
           mark(l);
           exits ||= isExit(l);
+          moved ||= relabel(l) !== l;
         }
         if (exits) flushAt(at);
         cost++;
+        if (moved) {
+          flushCopy(at);
+          out.byte(op);
+          out.u32(n);
+          const end = c.pos;
+          c.pos = first;
+          for (let i = 0; i <= n; i++) out.u32(relabel(c.u32()));
+          c.pos = end;
+          copyFrom = end;
+        }
         continue;
       }
       case 0x0f: // return

@@ -7,7 +7,8 @@
 // from their length operand at run time. A basic block's cost is charged where it starts: at function entry,
 // after loop/if/else/catch, and after an `end` that control can reach other than by falling through. Function
 // entries, loop headers and bulk operations then check `fuel < 0` and call the host, so any unbounded
-// execution keeps calling the host. Branches out of a block may leave part of its cost charged but not run
+// execution keeps calling the host (at loop headers through a `br_if` to a refill placed after the loop, which
+// re-enters it: no call inside the loop itself, so V8 need not plan around one). Branches out of a block may leave part of its cost charged but not run
 // (deterministic: the same execution is always charged the same).
 
 import { WardenError } from '../errors.js';
