@@ -60,12 +60,45 @@ function toStat(s: fs.BigIntStats): Stat {
 }
 
 /**
- * ns -> seconds as Node's utimes family takes them. libuv truncates to whole µs (sub-µs is lost);
- * passing µs + 0.5 makes the truncation land on the exact µs (a plain ns / 1e9 double sometimes
- * came out 1 µs low: 121 of 2000 random times vs 0 of 2000 this way).
+ * Whether this Node's libuv keeps nanoseconds when setting times: libuv >= 1.52 converts the seconds
+ * double with `tv_nsec = trunc(frac(x) * 1e9)` (libuv PR #4951, Node 24); older ones (Node 20) truncate
+ * to whole microseconds.
+ */
+const NS_UTIMES = (() => {
+  const [major = 0, minor = 0] = process.versions.uv.split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 52);
+})();
+
+/** What libuv >= 1.52 stores for the seconds double `d` (ns since the epoch). */
+function storedNs(d: number): bigint {
+  const whole = Math.trunc(d);
+  return BigInt(whole) * 1_000_000_000n + BigInt(Math.trunc((d - whole) * 1e9));
+}
+
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+/** The next double above a positive `d`. */
+function nextUp(d: number): number {
+  f64[0] = d;
+  u64[0] = u64[0]! + 1n;
+  return f64[0];
+}
+
+/**
+ * ns -> seconds as Node's utimes family takes them (a double: ~238 ns apart at today's dates).
+ * Host times are set to whole microseconds on every Node, as libuv < 1.52 (Node 20) stores them and
+ * as wasmtime 49 gave here (M + 5 ns set through a symlink read back as M). Old libuv truncates the
+ * double to µs: µs + 0.5 makes that land on the exact µs (a plain ns / 1e9 double came out 1 µs low
+ * in 121 of 2000 random times). New libuv keeps ns: take the nearest double, or the next one up if
+ * its truncation would land below the whole µs.
  */
 function secs(ns: bigint): number {
-  return (Number(ns / 1000n) + 0.5) / 1e6;
+  const us = ns / 1000n;
+  if (!NS_UTIMES) return (Number(us) + 0.5) / 1e6;
+  const target = us * 1000n;
+  let d = Number(target / 1_000_000_000n) + Number(target % 1_000_000_000n) / 1e9;
+  for (let i = 0; i < 4 && storedNs(d) < target; i++) d = nextUp(d);
+  return d;
 }
 
 /** Resolves a TimeSpec pair into the two values to set, reading unchanged fields via `current`. */
