@@ -156,13 +156,11 @@ export function callExports(m: Module, instance: WebAssembly.Instance, log: stri
 }
 
 /**
- * Instantiate `bytes` with logging stub imports and call every exported function with a few argument sets;
- * returns a transcript (results, traps, import calls) to compare between two modules.
+ * An import object for `m` (shared by the fuzz harnesses): every imported function appends
+ * "import MOD.NAME(args)" to `log` and returns zeros; memories, tables and globals are fresh zeroed ones.
  */
-export function transcript(bytes: Uint8Array, rounds = 2): string[] {
-  const m: Module = decode(bytes);
+export function recordingImports(m: Module, log: string[]): Record<string, Record<string, unknown>> {
   const types = typeList(m);
-  const log: string[] = [];
   const imports: Record<string, Record<string, unknown>> = {};
   for (const imp of m.imports) {
     const ns = (imports[imp.module] ??= {});
@@ -196,6 +194,17 @@ export function transcript(bytes: Uint8Array, rounds = 2): string[] {
       ns[imp.name] = undefined;
     }
   }
+  return imports;
+}
+
+/**
+ * Instantiate `bytes` with logging stub imports and call every exported function with a few argument sets;
+ * returns a transcript (results, traps, import calls) to compare between two modules.
+ */
+export function transcript(bytes: Uint8Array, rounds = 2): string[] {
+  const m: Module = decode(bytes);
+  const log: string[] = [];
+  const imports = recordingImports(m, log);
   let instance: WebAssembly.Instance;
   try {
     instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports as WebAssembly.Imports);

@@ -3,25 +3,10 @@
 // the same calls must give the same transcript (results, traps with their messages, import calls).
 
 import { decode } from '../src/binary/decoder.js';
-import { typeList, type ValType } from '../src/binary/module.js';
+import { type ValType } from '../src/binary/module.js';
 import { instrument } from '../src/instrument/index.js';
 import { LimitMeter } from '../src/limits/meter.js';
-import { callExports, GeneratorError, seedBytes, ttf } from './binary-fuzz.js';
-
-function zeroOf(t: ValType): unknown {
-  if (t === 0x7e) return 0n;
-  if (t === 0x7f || t === 0x7d || t === 0x7c) return 0;
-  return null;
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'bigint') return `${v}n`;
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : Number.isNaN(v) ? 'nan' : String(v);
-  if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
-  if (typeof v === 'function') return 'funcref';
-  if (v === null || v === undefined) return String(v);
-  return typeof v;
-}
+import { callExports, GeneratorError, recordingImports, seedBytes, ttf } from './binary-fuzz.js';
 
 function argOf(t: ValType, k: number): unknown {
   const ints = [0, 1, -1, 0x7fffffff, -0x80000000, 42, 7, 0xffff];
@@ -43,31 +28,8 @@ export interface Transcript {
  */
 export function transcript(original: Uint8Array, bytes: Uint8Array, meter?: LimitMeter, rounds = 2): Transcript {
   const m = decode(original);
-  const types = typeList(m);
   const lines: string[] = [];
-  const imports: Record<string, Record<string, unknown>> = {};
-  for (const imp of m.imports) {
-    const ns = (imports[imp.module] ??= {});
-    const d = imp.desc;
-    if (d.kind === 'func') {
-      const t = types[d.type]!.comp;
-      const results = t.kind === 'func' ? t.results : [];
-      ns[imp.name] = (...args: unknown[]) => {
-        lines.push(`import ${imp.module}.${imp.name}(${args.map(show).join(',')})`);
-        if (results.length === 0) return undefined;
-        if (results.length === 1) return zeroOf(results[0]!);
-        return results.map(zeroOf);
-      };
-    } else if (d.kind === 'memory') {
-      ns[imp.name] = new WebAssembly.Memory({ initial: d.limits.min, maximum: d.limits.max ?? undefined, shared: (d.limits.flags & 2) !== 0 } as WebAssembly.MemoryDescriptor);
-    } else if (d.kind === 'table') {
-      ns[imp.name] = new WebAssembly.Table({ element: d.table.ref === 0x6f ? 'externref' : 'anyfunc', initial: d.table.limits.min, maximum: d.table.limits.max ?? undefined });
-    } else if (d.kind === 'global') {
-      const t = d.global.type;
-      const value = t === 0x7f ? 'i32' : t === 0x7e ? 'i64' : t === 0x7d ? 'f32' : t === 0x7c ? 'f64' : 'externref';
-      ns[imp.name] = new WebAssembly.Global({ value, mutable: d.global.mutable } as WebAssembly.GlobalDescriptor, zeroOf(t) as number);
-    }
-  }
+  const imports = recordingImports(m, lines);
   if (meter) (imports['warden'] ??= {})['fuel'] = meter.refill;
   let instance: WebAssembly.Instance;
   try {
