@@ -74,3 +74,10 @@ test('readConfigFile: missing file, directory, format by extension', () => {
   writeFileSync(join(dir, 'p.toml'), 'a = [1]');
   assert.equal(readConfigFile(join(dir, 'p.toml')).format, 'toml');
 });
+
+test('limits in config files map onto RunLimits', async () => {
+  const { LIMITS_SPEC, toRunLimits } = await import('../src/limits/schema.js');
+  const v = validate(LIMITS_SPEC, { fuel: '1e6', timeout: '500ms', memory: '64MiB', 'table-elements': 100, stdout: '1KiB', stderr: 10 }, 'p.toml', 'limits');
+  assert.deepEqual(toRunLimits(v), { fuel: 1_000_000n, timeoutMs: 500, memoryBytes: 64 << 20, tableElements: 100, stdoutBytes: 1024, stderrBytes: 10 });
+  configErr(() => validate(LIMITS_SPEC, { timeout_ms: 5 }, 'p.toml', 'limits'), 'limits.timeout_ms', /unknown field \(did you mean "timeout"\?\)/);
+});
