@@ -5,6 +5,7 @@ import { WardenError, type ErrorKind } from '../errors.js';
 import { run } from '../sandbox/api.js';
 import { EXIT_TRAP, type DirOption, type RunLimits, type RunOptions, type RunResult } from '../sandbox/options.js';
 import { parseBytes, parseDuration, parseFuel } from '../limits/parse.js';
+import { parseDigest } from '../trust/digest.js';
 import { errorLine, out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
 import { readModuleFile } from './files.js';
@@ -17,9 +18,11 @@ export interface RunState {
   trace: boolean;
   json: boolean;
   limits?: RunLimits;
+  /** --digest: the module must have this sha256 (normalised). */
+  digest?: string;
 }
 
-/** Parses a limit value with `parse` (which throws RangeError) into a usage error. */
+/** Parses a flag value with `parse` (which throws RangeError or WardenError) into a usage error. */
 function limitValue<T>(parse: (v: string) => T, v: string): T {
   try {
     return parse(v);
@@ -124,6 +127,12 @@ export const RUN_FLAGS: readonly FlagDef<RunState>[] = [
     help: 'Cap on all linear memory, e.g. 64MiB, 1GiB or bytes (default\n1GiB); memory.grow beyond it returns -1.',
     apply: (s, v) => void ((s.limits ??= {}).memoryBytes = limitValue(parseBytes, v)),
   },
+  {
+    name: 'digest',
+    value: 'sha256:HEX',
+    help: 'Run the module only if its sha256 is HEX (bare hex accepted);\na mismatch exits 1 naming both digests.',
+    apply: (s, v) => void (s.digest = limitValue(parseDigest, v)),
+  },
   { name: 'trace', help: 'Log each WASI call (decoded arguments and errno) to stderr.', apply: (s) => void (s.trace = true) },
   {
     name: 'json',
@@ -179,6 +188,7 @@ export async function runCommand(state: RunState, positional: readonly string[])
     stderr: state.json ? 'buffer' : 'inherit',
     trace: state.trace,
     ...(state.limits ? { limits: state.limits } : {}),
+    ...(state.digest !== undefined ? { digest: state.digest } : {}),
     ...(state.invoke !== undefined ? { invoke: state.invoke, invokeArgs: guestArgs } : { args: guestArgs }),
   };
   let result: RunResult;

@@ -9,13 +9,19 @@ import { readSignatures, type ModuleSignatures } from './signatures.js';
 import { BinaryError } from '../binary/module.js';
 import { instrument, FUEL_IMPORT, type Instrumented, type InstrumentRequires } from '../instrument/index.js';
 import { DEFAULT_LIMITS } from '../limits/defaults.js';
-import type { RunOptions, RunResult } from './options.js';
+import { EXIT_FAILURE, type RunOptions, type RunResult } from './options.js';
+import { expectDigest } from '../trust/digest.js';
 import { runCompiled } from './run.js';
 import { SandboxInstance, type InstanceOptions } from './instance.js';
 
 export interface CompileOptions {
   /** Use (and fill) the process-wide cache of compiled modules by digest (default true). */
   cache?: boolean;
+  /**
+   * Pin the module: compile it only if its sha256 is this digest (`sha256:HEX` or bare hex); a mismatch throws
+   * WardenError 'policy' naming both digests, before V8 sees the bytes.
+   */
+  digest?: string;
   /**
    * @internal The module V8 compiled from these bytes' default instrumentation in another thread (the worker
    * pool posts CompiledModule.module with the bytes), so it is not compiled again.
@@ -111,13 +117,33 @@ export class CompiledModule {
    * afresh; a trap or limit poisons it. close() it when done.
    */
   instantiate(options: InstanceOptions = {}): Promise<SandboxInstance> {
+    if (options?.digest !== undefined) {
+      try {
+        expectDigest(`sha256:${this.digest}`, options.digest);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     return SandboxInstance.create(this, options);
   }
 
   /** Runs the module in a fresh sandbox (new instance, WASI context and preopens). */
   run(options: RunOptions = {}): Promise<RunResult> {
+    if (options?.digest !== undefined) {
+      try {
+        expectDigest(`sha256:${this.digest}`, options.digest);
+      } catch (e) {
+        if (e instanceof WardenError && e.kind === 'policy') return Promise.resolve(refusedResult(e));
+        return Promise.reject(e);
+      }
+    }
     return runCompiled(this, options);
   }
+}
+
+/** The result of a run refused before it started (digest pin, policy): exit code 1, nothing ran. */
+export function refusedResult(error: WardenError): RunResult {
+  return { exitCode: EXIT_FAILURE, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), durationMs: 0, error, fuelUsed: 0, peakMemoryBytes: 0 };
 }
 
 /** Limit profiles kept per module. */
@@ -227,6 +253,7 @@ async function compileFresh(digest: string, bytes: Uint8Array, precompiled?: Web
 export async function compile(input: Uint8Array | ArrayBuffer, options: CompileOptions = {}): Promise<CompiledModule> {
   const bytes = toBytes(input);
   const digest = createHash('sha256').update(bytes).digest('hex');
+  if (options.digest !== undefined) expectDigest(`sha256:${digest}`, options.digest);
   if (options.cache === false) return compileFresh(digest, bytes, options.precompiled);
   const hit = cache.get(digest);
   if (hit) {

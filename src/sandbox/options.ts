@@ -65,6 +65,11 @@ export interface RunOptions {
   randomFill?: (buf: Uint8Array) => void;
   /** Reuse linear memories between runs of the module (reset to zero; default true where safe, see src/pool). */
   pool?: boolean;
+  /**
+   * Pin the module: run it only if its sha256 is this digest (`sha256:HEX` or bare hex). A mismatch ends the
+   * run with a 'policy' error naming both digests (exit code 1); a malformed digest is a 'config' error.
+   */
+  digest?: string;
 }
 
 export interface RunResult {
