@@ -178,26 +178,38 @@ export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number): void 
   out.bytes(c.buf, from, c.pos);
 }
 
+/**
+ * The inserted code pieces for one place of the counter (the global, or a local), back to back in one array
+ * (`b`), each as a [start, end) range. `plain` is followed by `check`, so `plain` + `check` (a checked charge)
+ * is one range too.
+ */
 interface Templates {
-  /** Read / write the counter: global.get/set G, or local.get/set L. */
-  get: Uint8Array;
-  set: Uint8Array;
-  /** `fuel -= cost` with a 5-byte cost slot at `slot`. */
-  plain: Uint8Array;
+  b: Uint8Array;
+  /** Offset of the 5-byte cost slot from the start of a charge (plain, checked or loopChecked). */
   slot: number;
-  /** The same followed by the check. */
-  checked: Uint8Array;
-  /** `if (fuel < 0) fuel = host(fuel)`. */
-  check: Uint8Array;
+  /** `fuel -= cost` (counter read/write: global.get/set G, or local.get/set L). */
+  plainS: number;
+  /** `if (fuel < 0) fuel = host(fuel)`: from plainE to checkE. */
+  plainE: number;
+  checkE: number;
   /** A loop header's charge with `br_if 1 (fuel < 0)` to the out-of-line refill (same cost slot). */
-  loopChecked: Uint8Array;
-  /** The out-of-line refill after a loop's end, split around the loop's 5-byte header cost (see loop below). */
-  refillHead: Uint8Array;
-  refillTail: Uint8Array;
-  /** Store the function's counter to the global (local mode only; empty otherwise). */
-  flush: Uint8Array;
-  /** Load it back from the global. */
-  reload: Uint8Array;
+  loopS: number;
+  loopE: number;
+  /** The out-of-line refill after a loop's end, split around the loop's 5-byte header cost (see the loop case). */
+  headS: number;
+  headE: number;
+  tailS: number;
+  tailE: number;
+  /** Store the function's counter to the global (local mode only; empty otherwise); load it back. */
+  flushS: number;
+  flushE: number;
+  reloadS: number;
+  reloadE: number;
+  /** Read / write the counter. */
+  getS: number;
+  getE: number;
+  setS: number;
+  setE: number;
 }
 
 const leb = (v: number): number[] => {
@@ -211,202 +223,269 @@ const leb = (v: number): number[] => {
   return o;
 };
 
-const templateCache = new WeakMap<BodyContext, Map<number, Templates>>();
-
 /** The inserted code pieces, with the counter in the global or (local >= 0) in local `local`. */
-function templates(ctx: BodyContext, local: number): Templates {
-  let cache = templateCache.get(ctx);
-  if (!cache) templateCache.set(ctx, (cache = new Map()));
-  const hit = cache.get(local);
-  if (hit) return hit;
-  const g = leb(ctx.fuelGlobal);
-  const f = leb(ctx.fuelFunc);
+function buildTemplates(fuelGlobal: number, fuelFunc: number, local: number): Templates {
+  const g = leb(fuelGlobal);
+  const f = leb(fuelFunc);
   const get = local < 0 ? [0x23, ...g] : [0x20, ...leb(local)];
   const set = local < 0 ? [0x24, ...g] : [0x21, ...leb(local)];
-  const plain = [...get, 0x42, 0x80, 0x80, 0x80, 0x80, 0x00, 0x7d, ...set];
-  // get; i64.const 0; i64.lt_s; if; get; call; set; end
-  const check = [...get, 0x42, 0x00, 0x53, 0x04, 0x40, ...get, 0x10, ...f, ...set, 0x0b];
-  const t: Templates = {
-    get: new Uint8Array(get),
-    set: new Uint8Array(set),
-    plain: new Uint8Array(plain),
+  const pieces = [
+    // plain: get; i64.const <cost>; i64.sub; set
+    [...get, 0x42, 0x80, 0x80, 0x80, 0x80, 0x00, 0x7d, ...set],
+    // check: get; i64.const 0; i64.lt_s; if; get; call; set; end
+    [...get, 0x42, 0x00, 0x53, 0x04, 0x40, ...get, 0x10, ...f, ...set, 0x0b],
+    // loopChecked: plain; get; i64.const 0; i64.lt_s; br_if 1
+    [...get, 0x42, 0x80, 0x80, 0x80, 0x80, 0x00, 0x7d, ...set, ...get, 0x42, 0x00, 0x53, 0x0d, 0x01],
+    // refill head: br 2 (past it); end; get; call; i64.const <cost>
+    [0x0c, 0x02, 0x0b, ...get, 0x10, ...f, 0x42],
+    // refill tail: i64.add; set; br 0 (the header again); end; end
+    [0x7c, ...set, 0x0c, 0x00, 0x0b, 0x0b],
+    local < 0 ? [] : [...get, 0x24, ...g], // flush
+    local < 0 ? [] : [0x23, ...g, ...set], // reload
+    get,
+    set,
+  ];
+  const b = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  const at: number[] = [0];
+  for (const p of pieces) {
+    b.set(p, at[at.length - 1]!);
+    at.push(at[at.length - 1]! + p.length);
+  }
+  return {
+    b,
     slot: get.length + 1,
-    checked: new Uint8Array([...plain, ...check]),
-    check: new Uint8Array(check),
-    // br 2 (past it); end; get; call; i64.const <cost>
-    loopChecked: new Uint8Array([...plain, ...get, 0x42, 0x00, 0x53, 0x0d, 0x01]),
-    refillHead: new Uint8Array([0x0c, 0x02, 0x0b, ...get, 0x10, ...f, 0x42]),
-    // i64.add; set; br 0 (the header again); end; end
-    refillTail: new Uint8Array([0x7c, ...set, 0x0c, 0x00, 0x0b, 0x0b]),
-    flush: new Uint8Array(local < 0 ? [] : [...get, 0x24, ...g]),
-    reload: new Uint8Array(local < 0 ? [] : [0x23, ...g, ...set]),
+    plainS: at[0]!,
+    plainE: at[1]!,
+    checkE: at[2]!,
+    loopS: at[2]!,
+    loopE: at[3]!,
+    headS: at[3]!,
+    headE: at[4]!,
+    tailS: at[4]!,
+    tailE: at[5]!,
+    flushS: at[5]!,
+    flushE: at[6]!,
+    reloadS: at[6]!,
+    reloadE: at[7]!,
+    getS: at[7]!,
+    getE: at[8]!,
+    setS: at[8]!,
+    setE: at[9]!,
   };
-  cache.set(local, t);
-  return t;
 }
 
-/**
- * Rewrites one function body (c positioned at its locals, c.end = end of body) of type `typeIndex` into `out`.
- * The counter lives in a local of the function (loaded at entry and after calls, stored before calls and
- * exits), so that V8 keeps it in a register; functions with exception handling keep it in the global.
- */
-export function rewriteBody(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext): void {
-  const start = c.pos;
-  const outStart = out.pos;
-  const mapN = ctx.map.n;
-  if (rewriteWith(c, out, typeIndex, ctx, LOCAL) === DONE) return;
-  c.pos = start;
-  out.pos = outStart;
-  ctx.map.n = mapN;
-  rewriteWith(c, out, typeIndex, ctx, GLOBAL);
+// What the main loop does with a single-byte opcode without special handling: skip immediates of one kind
+// and count it. SLOW: everything else (the switch below: control, calls, bulk operations, prefixes, and
+// anything unknown or refused, which the default case reports).
+const SLOW = 0;
+const F_NONE = 1;
+const F_LEB5 = 2;
+const F_LEB5X2 = 3;
+const F_MEMARG = 4;
+const F_LEB10 = 5;
+const F_SKIP4 = 6;
+const F_SKIP8 = 7;
+const SWITCHED = [0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x18, 0x19, 0x1f, 0x40, 0xd2, 0xd5, 0xd6];
+const FAST = new Uint8Array(256);
+for (let op = 0; op < 256; op++) {
+  const info = SINGLE[op];
+  if (!info || info.nest !== 0 || SWITCHED.includes(op) || op === PREFIX_GC || op === PREFIX_MISC || op === PREFIX_SIMD || op === PREFIX_ATOMIC) continue;
+  const kind: Partial<Record<Imm, number>> = {
+    [Imm.None]: F_NONE,
+    [Imm.U32]: F_LEB5,
+    [Imm.I32]: F_LEB5,
+    [Imm.Heap]: F_LEB5,
+    [Imm.U32x2]: F_LEB5X2,
+    [Imm.MemArg]: F_MEMARG,
+    [Imm.I64]: F_LEB10,
+    [Imm.F32]: F_SKIP4,
+    [Imm.F64]: F_SKIP8,
+  };
+  FAST[op] = kind[info.imm] ?? SLOW;
 }
 
-// Modes of rewriteWith: counter in a local; in the global.
+// Modes of one rewrite: counter in a local; in the global.
 const LOCAL = 0;
 const GLOBAL = 1;
 // Results: written; redo in GLOBAL mode (exception handling).
 const DONE = 0;
 const RETRY_GLOBAL = 1;
 
-/** One rewrite; in LOCAL mode it may ask for another mode (having written garbage). */
-function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, mode: number): number {
-  const localMode = mode === LOCAL;
-  let callsOrLoops = false;
-  const buf = c.buf;
-  const params = ctx.paramCounts[typeIndex] ?? -1;
-  if (params < 0) c.fail(`function type ${typeIndex} is not a function type`);
+/**
+ * Rewrites the function bodies of one module, one at a time (its frame stacks and templates are reused from
+ * body to body: nothing is allocated per instruction, little per function).
+ */
+export class BodyRewriter {
+  private readonly globalTemplates: Templates;
+  /** Local-mode templates by the counter's local index. */
+  private readonly localTemplates = new Map<number, Templates>();
 
-  // Locals: the declared groups, plus an i32 scratch local (the length operand of bulk operations) and, in
-  // local mode, the i64 counter.
-  const groups = c.u32();
-  const groupsStart = c.pos;
-  let locals = params;
-  for (let i = 0; i < groups; i++) {
-    locals += c.u32();
-    c.skipValType();
-  }
-  if (locals > 50000) c.unsupported(`function with ${locals} locals`, groupsStart);
-  const T = locals;
-  out.u32(groups + (localMode ? 2 : 1));
-  out.bytes(buf, groupsStart, c.pos);
-  out.byte(1);
-  out.byte(0x7f);
-  if (localMode) {
-    out.byte(1);
-    out.byte(0x7e);
-  }
+  // Control frames: kind, whether a branch targets its label, labels inserted around frames 1..k (cumulative),
+  // where a loop's header cost slot is (-1: not wrapped), and the segment each suspended (5 numbers per frame).
+  private kinds = new Uint8Array(64);
+  private targeted = new Uint8Array(64);
+  private wrapped = new Int32Array(64);
+  private headerSlot = new Int32Array(64);
+  private saved = new Float64Array(64 * 5);
+  private sp = 0;
 
-  const { get, set, plain, slot: slotOffset, checked, check, flush, reload, loopChecked, refillHead, refillTail } = templates(ctx, localMode ? T + 1 : -1);
-  /** `if (fuel < 0) fuel = host(fuel)`. */
-  const writeCheck = (): void => out.bytes(check);
-
-  // Control frames.
-  let kinds = new Uint8Array(64);
-  let targeted = new Uint8Array(64);
-  // Labels inserted around frames 1..k (cumulative), and where a loop's header cost slot is (-1: not wrapped).
-  let wrapped = new Int32Array(64);
-  let headerSlot = new Int32Array(64);
-  let sp = 0;
-  kinds[0] = FUNC;
-  targeted[0] = 0;
-  const mark = (label: number): void => {
-    if (label <= sp) targeted[sp - label] = 1;
-  };
-  const push = (kind: number): void => {
-    if (++sp >= kinds.length) {
-      const k = new Uint8Array(kinds.length * 2);
-      k.set(kinds);
-      kinds = k;
-      const tg = new Uint8Array(targeted.length * 2);
-      tg.set(targeted);
-      targeted = tg;
-      const w = new Int32Array(wrapped.length * 2);
-      w.set(wrapped);
-      wrapped = w;
-      const h = new Int32Array(headerSlot.length * 2);
-      h.set(headerSlot);
-      headerSlot = h;
-    }
-    kinds[sp] = kind;
-    targeted[sp] = 0;
-    wrapped[sp] = wrapped[sp - 1]!;
-    headerSlot[sp] = -1;
-  };
-  /** The label `l` (relative to the current frame) in the output, past the inserted labels. */
-  const relabel = (l: number): number => (l <= sp ? l + wrapped[sp]! - wrapped[sp - l]! : l);
-  // Segments suspended by if/else, loop and try frames (5 numbers per frame): the code after such a
-  // construct runs exactly when the code before it did (unless it was left by a branch), so unless its end
-  // is a branch target, that code is charged with the segment before the construct.
-  let saved: number[] = [];
-
+  // The function being rewritten.
+  private c: Cursor = new Cursor(new Uint8Array(0));
+  private out: Out = new Out(64);
+  private t: Templates;
+  private localMode = false;
+  /** The i32 scratch local (length operand of bulk operations). */
+  private T = 0;
+  private callsOrLoops = false;
+  /** Input bytes not yet copied start here. */
+  private copyFrom = 0;
   // The open segment: its charge template in `out` and the cost counted so far.
-  let copyFrom = c.pos;
-  let segStart = 0; // where its template starts in out
-  let segSlot = 0; // where the 5-byte cost LEB is
-  let segEnd = 0; // where the template ends
-  let segCheck = false;
-  let cost = 0;
+  private segStart = 0; // where its template starts in out
+  private segSlot = 0; // where the 5-byte cost LEB is
+  private segEnd = 0; // where the template ends
+  private segCheck = false;
+  private cost = 0;
 
-  const map = ctx.map;
-  const flushCopy = (to: number): void => {
-    if (to > copyFrom) {
-      map.add(out.pos, copyFrom, to - copyFrom);
-      out.bytes(buf, copyFrom, to);
+  constructor(private readonly ctx: BodyContext) {
+    this.globalTemplates = buildTemplates(ctx.fuelGlobal, ctx.fuelFunc, -1);
+    this.t = this.globalTemplates;
+  }
+
+  /**
+   * Rewrites one function body (c positioned at its locals, c.end = end of body) of type `typeIndex` into `out`.
+   * The counter lives in a local of the function (loaded at entry and after calls, stored before calls and
+   * exits), so that V8 keeps it in a register; functions with exception handling keep it in the global.
+   */
+  rewrite(c: Cursor, out: Out, typeIndex: number): void {
+    const start = c.pos;
+    const outStart = out.pos;
+    const map = this.ctx.map;
+    const mapN = map.n;
+    this.c = c;
+    this.out = out;
+    if (this.rewriteWith(typeIndex, LOCAL) === DONE) return;
+    c.pos = start;
+    out.pos = outStart;
+    map.n = mapN;
+    this.rewriteWith(typeIndex, GLOBAL);
+  }
+
+  private templatesFor(local: number): Templates {
+    if (local < 0) return this.globalTemplates;
+    let t = this.localTemplates.get(local);
+    if (!t) this.localTemplates.set(local, (t = buildTemplates(this.ctx.fuelGlobal, this.ctx.fuelFunc, local)));
+    return t;
+  }
+
+  private mark(label: number): void {
+    const sp = this.sp;
+    if (label <= sp) this.targeted[sp - label] = 1;
+  }
+
+  private push(kind: number): void {
+    const sp = ++this.sp;
+    if (sp >= this.kinds.length) {
+      const grow = <A extends Uint8Array | Int32Array | Float64Array>(a: A, make: (n: number) => A): A => {
+        const next = make(a.length * 2);
+        next.set(a);
+        return next;
+      };
+      this.kinds = grow(this.kinds, (n) => new Uint8Array(n));
+      this.targeted = grow(this.targeted, (n) => new Uint8Array(n));
+      this.wrapped = grow(this.wrapped, (n) => new Int32Array(n));
+      this.headerSlot = grow(this.headerSlot, (n) => new Int32Array(n));
+      this.saved = grow(this.saved, (n) => new Float64Array(n));
     }
-    copyFrom = to;
-  };
-  const open = (at: number, check: boolean, template?: Uint8Array): void => {
-    flushCopy(at);
-    segStart = out.pos;
-    out.bytes(template ?? (check ? checked : plain));
-    segSlot = segStart + slotOffset;
-    segEnd = out.pos;
-    segCheck = check;
-    cost = 0;
-  };
-  const save = (): void => {
-    const i = sp * 5;
-    saved[i] = segStart;
-    saved[i + 1] = segSlot;
-    saved[i + 2] = segEnd;
-    saved[i + 3] = segCheck ? 1 : 0;
-    saved[i + 4] = cost;
-  };
-  const restore = (): void => {
-    const i = sp * 5;
-    segStart = saved[i]!;
-    segSlot = saved[i + 1]!;
-    segEnd = saved[i + 2]!;
-    segCheck = saved[i + 3] === 1;
-    cost = saved[i + 4]!;
-  };
+    this.kinds[sp] = kind;
+    this.targeted[sp] = 0;
+    this.wrapped[sp] = this.wrapped[sp - 1]!;
+    this.headerSlot[sp] = -1;
+  }
+
+  /** The label `l` (relative to the current frame) in the output, past the inserted labels. */
+  private relabel(l: number): number {
+    const sp = this.sp;
+    return l <= sp ? l + this.wrapped[sp]! - this.wrapped[sp - l]! : l;
+  }
+
+  /** Copies the input from copyFrom up to `to` unchanged. */
+  private flushCopy(to: number): void {
+    const from = this.copyFrom;
+    if (to > from) {
+      this.ctx.map.add(this.out.pos, from, to - from);
+      this.out.bytes(this.c.buf, from, to);
+    }
+    this.copyFrom = to;
+  }
+
+  /** Opens a segment at input offset `at`: a charge (plain, checked, or the range [tS, tE) of the templates). */
+  private open(at: number, check: boolean, tS = -1, tE = -1): void {
+    this.flushCopy(at);
+    const out = this.out;
+    const t = this.t;
+    const segStart = out.pos;
+    if (tS >= 0) out.bytes(t.b, tS, tE);
+    else out.bytes(t.b, t.plainS, check ? t.checkE : t.plainE);
+    this.segStart = segStart;
+    this.segSlot = segStart + t.slot;
+    this.segEnd = out.pos;
+    this.segCheck = check;
+    this.cost = 0;
+  }
+
+  /** Suspends the open segment in the current frame. */
+  private save(): void {
+    const s = this.saved;
+    const i = this.sp * 5;
+    s[i] = this.segStart;
+    s[i + 1] = this.segSlot;
+    s[i + 2] = this.segEnd;
+    s[i + 3] = this.segCheck ? 1 : 0;
+    s[i + 4] = this.cost;
+  }
+
+  private restore(): void {
+    const s = this.saved;
+    const i = this.sp * 5;
+    this.segStart = s[i]!;
+    this.segSlot = s[i + 1]!;
+    this.segEnd = s[i + 2]!;
+    this.segCheck = s[i + 3] === 1;
+    this.cost = s[i + 4]!;
+  }
+
   /** At the end of a frame that suspended a segment: continue it, or (end is a branch target) close it and start anew. */
-  const resume = (branchTarget: boolean): void => {
-    close();
-    restore();
+  private resume(branchTarget: boolean): void {
+    this.close();
+    this.restore();
     if (branchTarget) {
-      close();
-      open(c.pos, false);
+      this.close();
+      this.open(this.c.pos, false);
     }
-  };
-  const close = (): void => {
-    if (segCheck && cost === 0) cost = 1;
-    if (cost > 0) {
-      out.patch5(segSlot, cost);
-    } else if (out.pos === segEnd) {
-      out.pos = segStart; // nothing was written after the template: drop it
+  }
+
+  private close(): void {
+    if (this.segCheck && this.cost === 0) this.cost = 1;
+    const out = this.out;
+    if (this.cost > 0) {
+      out.patch5(this.segSlot, this.cost);
+    } else if (out.pos === this.segEnd) {
+      out.pos = this.segStart; // nothing was written after the template: drop it
     } else {
-      out.buf.fill(0x01, segStart, segEnd); // nops
+      out.buf.fill(0x01, this.segStart, this.segEnd); // nops
     }
-  };
+  }
+
   /** Charges the run-time cost of a bulk operation whose length is the i32 on top of the stack. */
-  const bulkCharge = (at: number, shift: number, left: boolean): void => {
-    flushCopy(at);
+  private bulkCharge(at: number, shift: number, left: boolean): void {
+    this.flushCopy(at);
+    const out = this.out;
+    const t = this.t;
     out.byte(0x22); // local.tee T
-    out.u32(T);
-    out.bytes(get);
+    out.u32(this.T);
+    out.bytes(t.b, t.getS, t.getE);
     out.byte(0x20); // local.get T
-    out.u32(T);
+    out.u32(this.T);
     out.byte(0xad); // i64.extend_i32_u
     if (shift > 0) {
       out.byte(0x42);
@@ -414,301 +493,384 @@ function rewriteWith(c: Cursor, out: Out, typeIndex: number, ctx: BodyContext, m
       out.byte(left ? 0x86 : 0x88); // i64.shl / i64.shr_u
     }
     out.byte(0x7d);
-    out.bytes(set);
-    writeCheck();
-  };
+    out.bytes(t.b, t.setS, t.setE);
+    out.bytes(t.b, t.plainE, t.checkE); // if (fuel < 0) fuel = host(fuel)
+  }
 
   /** Local mode: store the counter before `at` (a call or an exit). */
-  const flushAt = (at: number): void => {
-    if (!localMode) return;
-    flushCopy(at);
-    out.bytes(flush);
-  };
-  /** Local mode: reload the counter after the instruction ending at c.pos (a call). */
-  const reloadHere = (): void => {
-    if (!localMode) return;
-    flushCopy(c.pos);
-    out.bytes(reload);
-  };
-  const isExit = (label: number): boolean => label === sp;
+  private flushAt(at: number): void {
+    if (!this.localMode) return;
+    this.flushCopy(at);
+    this.out.bytes(this.t.b, this.t.flushS, this.t.flushE);
+  }
 
-  if (localMode) out.bytes(reload);
-  open(c.pos, true);
-  // A leaf (no calls, no loops) always ends, and its callers' checks see what it used: its entry check is
-  // turned into nops at the end.
-  const entryCheck = segEnd - check.length;
-  const entryCheckEnd = segEnd;
-  for (;;) {
-    const at = c.pos;
-    if (at >= c.end) c.fail('function body without end', at);
-    const op = buf[c.pos++]!;
-    switch (op) {
-      case 0x02: // block
-        c.skipBlockType();
-        cost++;
-        push(BLOCK);
-        continue;
-      case 0x03: {
-        // loop. In local mode a loop without parameters becomes
-        //   block (result of the loop) loop (the same) block loop* fuel -= cost; br_if 1 (fuel < 0) ... end br 2 end
-        //   fuel = host(fuel) + cost; br 0 end end
-        // so the host call (which V8 must plan registers around) is outside the loop itself.
-        callsOrLoops = true;
-        const bt = c.pos;
-        const b = buf[bt]!;
-        c.skipBlockType();
-        const wrap = localMode && b >= 0x40 && b < 0x80;
-        if (wrap) {
-          flushCopy(at);
-          out.byte(0x02);
-          out.bytes(buf, bt, c.pos);
-          out.byte(0x03);
-          out.bytes(buf, bt, c.pos);
-          out.byte(0x02);
-          out.byte(0x40);
-        }
-        push(LOOP);
-        save();
-        if (wrap) {
-          wrapped[sp] = wrapped[sp - 1]! + 3;
-          open(c.pos, true, loopChecked);
-          headerSlot[sp] = segSlot;
-        } else open(c.pos, true);
-        cost = 1;
-        continue;
+  /** Local mode: reload the counter after the instruction ending at c.pos (a call). */
+  private reloadHere(): void {
+    if (!this.localMode) return;
+    this.flushCopy(this.c.pos);
+    this.out.bytes(this.t.b, this.t.reloadS, this.t.reloadE);
+  }
+
+  /** One rewrite; in LOCAL mode it may ask for another mode (having written garbage). */
+  private rewriteWith(typeIndex: number, mode: number): number {
+    const c: Cursor = this.c;
+    const out = this.out;
+    const ctx = this.ctx;
+    const localMode = mode === LOCAL;
+    this.localMode = localMode;
+    this.callsOrLoops = false;
+    const buf = c.buf;
+    const params = ctx.paramCounts[typeIndex] ?? -1;
+    if (params < 0) c.fail(`function type ${typeIndex} is not a function type`);
+
+    // Locals: the declared groups, plus an i32 scratch local (the length operand of bulk operations) and, in
+    // local mode, the i64 counter.
+    const groups = c.u32();
+    const groupsStart = c.pos;
+    let locals = params;
+    for (let i = 0; i < groups; i++) {
+      locals += c.u32();
+      c.skipValType();
+    }
+    if (locals > 50000) c.unsupported(`function with ${locals} locals`, groupsStart);
+    const T = locals;
+    this.T = T;
+    out.u32(groups + (localMode ? 2 : 1));
+    out.bytes(buf, groupsStart, c.pos);
+    out.byte(1);
+    out.byte(0x7f);
+    if (localMode) {
+      out.byte(1);
+      out.byte(0x7e);
+    }
+
+    const t = this.templatesFor(localMode ? T + 1 : -1);
+    this.t = t;
+    this.sp = 0;
+    this.kinds[0] = FUNC;
+    this.targeted[0] = 0;
+    this.wrapped[0] = 0;
+    this.headerSlot[0] = -1;
+    this.copyFrom = c.pos;
+
+    if (localMode) out.bytes(t.b, t.reloadS, t.reloadE);
+    this.open(c.pos, true);
+    // A leaf (no calls, no loops) always ends, and its callers' checks see what it used: its entry check is
+    // turned into nops at the end.
+    const entryCheckEnd = this.segEnd;
+    const entryCheck = entryCheckEnd - (t.checkE - t.plainE);
+    for (;;) {
+      const at = c.pos;
+      if (at >= c.end) c.fail('function body without end', at);
+      const op = buf[c.pos++]!;
+      switch (FAST[op]) {
+        case F_NONE:
+          this.cost++;
+          continue;
+        case F_LEB5:
+          c.skipLeb(5);
+          this.cost++;
+          continue;
+        case F_MEMARG:
+          if (c.u32() & 0x40) c.skipLeb(5);
+          c.skipLeb(10);
+          this.cost++;
+          continue;
+        case F_LEB10:
+          c.skipLeb(10);
+          this.cost++;
+          continue;
+        case F_LEB5X2:
+          c.skipLeb(5);
+          c.skipLeb(5);
+          this.cost++;
+          continue;
+        case F_SKIP4:
+          c.skip(4);
+          this.cost++;
+          continue;
+        case F_SKIP8:
+          c.skip(8);
+          this.cost++;
+          continue;
       }
-      case 0x04: // if
-        c.skipBlockType();
-        cost++;
-        push(IF);
-        save();
-        open(c.pos, false);
-        continue;
-      case 0x05: // else
-        if (kinds[sp] !== IF) c.fail('else without if', at);
-        close();
-        open(c.pos, false);
-        kinds[sp] = ELSE;
-        continue;
-      case 0x06: // try
-        if (localMode) return RETRY_GLOBAL;
-        c.skipBlockType();
-        cost++;
-        push(TRY);
-        save();
-        open(c.pos, false);
-        continue;
-      case 0x07: // catch
-      case 0x19: // catch_all
-        if (kinds[sp] !== TRY && kinds[sp] !== CATCH) c.fail('catch outside try', at);
-        if (op === 0x07) c.skipLeb(5);
-        close();
-        open(c.pos, false);
-        kinds[sp] = CATCH;
-        continue;
-      case 0x18: // delegate
-        if (kinds[sp] !== TRY) c.fail('delegate outside try', at);
-        c.skipLeb(5);
-        resume(targeted[sp] === 1);
-        sp--;
-        continue;
-      case 0x1f: {
-        // try_table: catch clauses branch to labels of the enclosing context
-        if (localMode) return RETRY_GLOBAL;
-        c.skipBlockType();
-        // (marked both as seen from outside and from inside the try_table: a spurious mark only splits a block)
-        const n = c.u32();
-        const labels: number[] = [];
-        for (let i = 0; i < n; i++) {
-          const kind = c.byte();
-          if (kind > 3) c.fail(`bad catch kind ${kind}`, c.pos - 1);
-          if (kind < 2) c.skipLeb(5);
-          labels.push(c.u32());
-        }
-        cost++;
-        push(TRY_TABLE);
-        for (const l of labels) {
-          mark(l);
-          mark(l + 1);
-        }
-        continue;
-      }
-      case 0x0b: {
-        // end
-        const kind = kinds[sp]!;
-        const wasTargeted = targeted[sp] === 1;
-        if (sp === 0) {
-          if (c.pos !== c.end) c.fail('operators after the end of the function', c.pos);
-          if (!callsOrLoops) out.buf.fill(0x01, entryCheck, entryCheckEnd);
-          close();
-          flushAt(at);
-          flushCopy(c.pos);
-          return DONE;
-        }
-        if (kind === BLOCK || kind === TRY_TABLE) {
-          // reached by falling through, and by branches only if targeted
-          if (wasTargeted) {
-            close();
-            open(c.pos, false);
+      switch (op) {
+        case 0x02: // block
+          c.skipBlockType();
+          this.cost++;
+          this.push(BLOCK);
+          continue;
+        case 0x03: {
+          // loop. In local mode a loop without parameters becomes
+          //   block (result of the loop) loop (the same) block loop* fuel -= cost; br_if 1 (fuel < 0) ... end br 2 end
+          //   fuel = host(fuel) + cost; br 0 end end
+          // so the host call (which V8 must plan registers around) is outside the loop itself.
+          this.callsOrLoops = true;
+          const bt = c.pos;
+          const b = buf[bt]!;
+          c.skipBlockType();
+          const wrap = localMode && b >= 0x40 && b < 0x80;
+          if (wrap) {
+            this.flushCopy(at);
+            out.byte(0x02);
+            out.bytes(buf, bt, c.pos);
+            out.byte(0x03);
+            out.bytes(buf, bt, c.pos);
+            out.byte(0x02);
+            out.byte(0x40);
           }
-        } else {
-          // a loop's label is its header: its end is only ever reached by falling through
-          resume(kind !== LOOP && wasTargeted);
-          const hs = headerSlot[sp]!;
-          if (hs >= 0) {
-            // (the header's segment is closed by now: its cost is in place)
-            flushCopy(c.pos);
-            out.bytes(refillHead);
-            out.bytes(out.buf.slice(hs, hs + 5));
-            out.bytes(refillTail);
+          this.push(LOOP);
+          this.save();
+          if (wrap) {
+            const sp = this.sp;
+            this.wrapped[sp] = this.wrapped[sp - 1]! + 3;
+            this.open(c.pos, true, t.loopS, t.loopE);
+            this.headerSlot[sp] = this.segSlot;
+          } else this.open(c.pos, true);
+          this.cost = 1;
+          continue;
+        }
+        case 0x04: // if
+          c.skipBlockType();
+          this.cost++;
+          this.push(IF);
+          this.save();
+          this.open(c.pos, false);
+          continue;
+        case 0x05: // else
+          if (this.kinds[this.sp] !== IF) c.fail('else without if', at);
+          this.close();
+          this.open(c.pos, false);
+          this.kinds[this.sp] = ELSE;
+          continue;
+        case 0x06: // try
+          if (localMode) return RETRY_GLOBAL;
+          c.skipBlockType();
+          this.cost++;
+          this.push(TRY);
+          this.save();
+          this.open(c.pos, false);
+          continue;
+        case 0x07: // catch
+        case 0x19: {
+          // catch_all
+          const k = this.kinds[this.sp];
+          if (k !== TRY && k !== CATCH) c.fail('catch outside try', at);
+          if (op === 0x07) c.skipLeb(5);
+          this.close();
+          this.open(c.pos, false);
+          this.kinds[this.sp] = CATCH;
+          continue;
+        }
+        case 0x18: // delegate
+          if (this.kinds[this.sp] !== TRY) c.fail('delegate outside try', at);
+          c.skipLeb(5);
+          this.resume(this.targeted[this.sp] === 1);
+          this.sp--;
+          continue;
+        case 0x1f: {
+          // try_table: catch clauses branch to labels of the enclosing context
+          if (localMode) return RETRY_GLOBAL;
+          c.skipBlockType();
+          // (marked both as seen from outside and from inside the try_table: a spurious mark only splits a block)
+          const n = c.u32();
+          const labels: number[] = [];
+          for (let i = 0; i < n; i++) {
+            const kind = c.byte();
+            if (kind > 3) c.fail(`bad catch kind ${kind}`, c.pos - 1);
+            if (kind < 2) c.skipLeb(5);
+            labels.push(c.u32());
           }
+          this.cost++;
+          this.push(TRY_TABLE);
+          for (const l of labels) {
+            this.mark(l);
+            this.mark(l + 1);
+          }
+          continue;
         }
-        sp--;
-        continue;
-      }
-      case 0x0c: // br
-      case 0x0d: // br_if
-      case 0xd5: // br_on_null
-      case 0xd6: {
-        // br_on_non_null
-        const l = c.u32();
-        mark(l);
-        if (isExit(l)) flushAt(at);
-        cost++;
-        const nl = relabel(l);
-        if (nl !== l) {
-          flushCopy(at);
-          out.byte(op);
-          out.u32(nl);
-          copyFrom = c.pos;
+        case 0x0b: {
+          // end
+          const sp = this.sp;
+          const kind = this.kinds[sp]!;
+          const wasTargeted = this.targeted[sp] === 1;
+          if (sp === 0) {
+            if (c.pos !== c.end) c.fail('operators after the end of the function', c.pos);
+            if (!this.callsOrLoops) out.buf.fill(0x01, entryCheck, entryCheckEnd);
+            this.close();
+            this.flushAt(at);
+            this.flushCopy(c.pos);
+            return DONE;
+          }
+          if (kind === BLOCK || kind === TRY_TABLE) {
+            // reached by falling through, and by branches only if targeted
+            if (wasTargeted) {
+              this.close();
+              this.open(c.pos, false);
+            }
+          } else {
+            // a loop's label is its header: its end is only ever reached by falling through
+            this.resume(kind !== LOOP && wasTargeted);
+            const hs = this.headerSlot[sp]!;
+            if (hs >= 0) {
+              // (the header's segment is closed by now: its cost is in place)
+              this.flushCopy(c.pos);
+              out.bytes(t.b, t.headS, t.headE);
+              out.ensure(5);
+              const ob = out.buf;
+              const p = out.pos;
+              for (let i = 0; i < 5; i++) ob[p + i] = ob[hs + i]!;
+              out.pos = p + 5;
+              out.bytes(t.b, t.tailS, t.tailE);
+            }
+          }
+          this.sp = sp - 1;
+          continue;
         }
-        continue;
-      }
-      case 0x0e: {
-        // br_table
-        const n = c.u32();
-        let exits = false;
-        let moved = false;
-        const first = c.pos;
-        for (let i = 0; i <= n; i++) {
+        case 0x0c: // br
+        case 0x0d: // br_if
+        case 0xd5: // br_on_null
+        case 0xd6: {
+          // br_on_non_null
           const l = c.u32();
-          mark(l);
-          exits ||= isExit(l);
-          moved ||= relabel(l) !== l;
-        }
-        if (exits) flushAt(at);
-        cost++;
-        if (moved) {
-          flushCopy(at);
-          out.byte(op);
-          out.u32(n);
-          const end = c.pos;
-          c.pos = first;
-          for (let i = 0; i <= n; i++) out.u32(relabel(c.u32()));
-          c.pos = end;
-          copyFrom = end;
-        }
-        continue;
-      }
-      case 0x0f: // return
-      case 0x08: // throw
-      case 0x09: // rethrow
-      case 0x0a: // throw_ref
-        if (op !== 0x0f && op !== 0x0a) c.skipLeb(5);
-        flushAt(at);
-        cost++;
-        continue;
-      case 0x11: // call_indirect
-      case 0x13: // return_call_indirect
-      case 0x14: // call_ref
-      case 0x15: // return_call_ref
-        callsOrLoops = true;
-        flushAt(at);
-        c.skipLeb(5);
-        if (op === 0x11 || op === 0x13) c.skipLeb(5);
-        cost++;
-        if (op === 0x11 || op === 0x14) reloadHere();
-        continue;
-      case 0x10: // call
-      case 0x12: // return_call
-      case 0xd2: {
-        // ref.func
-        if (op !== 0xd2) {
-          callsOrLoops = true;
-          flushAt(at);
-        }
-        const fi = c.u32();
-        cost++;
-        if (fi >= ctx.importedFuncs) {
-          // written anew (an offset inside it maps to the instruction's start)
-          flushCopy(at);
-          out.byte(op);
-          out.u32(fi + 1);
-          copyFrom = c.pos;
-        }
-        if (op === 0x10) reloadHere();
-        continue;
-      }
-      case 0x40: {
-        // memory.grow
-        const mem = c.u32();
-        cost++;
-        bulkCharge(at, GROW_SHIFT, true);
-        const gc = ctx.growCheck;
-        if (gc) {
-          // if (sum of all memory sizes + n > cap) -1 else memory.grow
-          out.byte(0x21); // local.set T
-          out.u32(T);
-          for (let i = 0; i < gc.memories; i++) {
-            out.byte(0x3f);
-            out.u32(i);
-            out.byte(0xad);
-            if (i > 0) out.byte(0x7c); // i64.add
+          this.mark(l);
+          if (l === this.sp) this.flushAt(at); // an exit
+          this.cost++;
+          const nl = this.relabel(l);
+          if (nl !== l) {
+            this.flushCopy(at);
+            out.byte(op);
+            out.u32(nl);
+            this.copyFrom = c.pos;
           }
-          out.byte(0x20);
-          out.u32(T);
-          out.byte(0xad);
-          out.byte(0x7c);
-          out.byte(0x42);
-          out.s64(gc.capPages);
-          out.byte(0x56); // i64.gt_u
-          out.byte(0x04);
-          out.byte(0x7f); // if (result i32)
-          out.byte(0x41);
-          out.byte(0x7f); // i32.const -1
-          out.byte(0x05);
-          out.byte(0x20);
-          out.u32(T);
-          out.byte(0x40);
-          out.u32(mem);
-          out.byte(0x0b);
-          copyFrom = c.pos;
+          continue;
         }
-        continue;
-      }
-      case PREFIX_MISC: {
-        const sub = c.u32();
-        const bulk = BULK_COST.get(sub);
-        const info = PREFIXED[PREFIX_MISC]![sub];
-        if (!info) c.unsupported(`opcode 0xfc ${hex(sub)}`, at);
-        skipImm(c, info, at);
-        cost++;
-        if (bulk) bulkCharge(at, bulk.shift, bulk.left);
-        continue;
-      }
-      default: {
-        if (op === PREFIX_ATOMIC) {
-          const save = c.pos;
+        case 0x0e: {
+          // br_table
+          const n = c.u32();
+          let exits = false;
+          let moved = false;
+          const first = c.pos;
+          for (let i = 0; i <= n; i++) {
+            const l = c.u32();
+            this.mark(l);
+            exits ||= l === this.sp;
+            moved ||= this.relabel(l) !== l;
+          }
+          if (exits) this.flushAt(at);
+          this.cost++;
+          if (moved) {
+            this.flushCopy(at);
+            out.byte(op);
+            out.u32(n);
+            const end = c.pos;
+            c.pos = first;
+            for (let i = 0; i <= n; i++) out.u32(this.relabel(c.u32()));
+            c.pos = end;
+            this.copyFrom = end;
+          }
+          continue;
+        }
+        case 0x0f: // return
+        case 0x08: // throw
+        case 0x09: // rethrow
+        case 0x0a: // throw_ref
+          if (op !== 0x0f && op !== 0x0a) c.skipLeb(5);
+          this.flushAt(at);
+          this.cost++;
+          continue;
+        case 0x11: // call_indirect
+        case 0x13: // return_call_indirect
+        case 0x14: // call_ref
+        case 0x15: // return_call_ref
+          this.callsOrLoops = true;
+          this.flushAt(at);
+          c.skipLeb(5);
+          if (op === 0x11 || op === 0x13) c.skipLeb(5);
+          this.cost++;
+          if (op === 0x11 || op === 0x14) this.reloadHere();
+          continue;
+        case 0x10: // call
+        case 0x12: // return_call
+        case 0xd2: {
+          // ref.func
+          if (op !== 0xd2) {
+            this.callsOrLoops = true;
+            this.flushAt(at);
+          }
+          const fi = c.u32();
+          this.cost++;
+          if (fi >= ctx.importedFuncs) {
+            // written anew (an offset inside it maps to the instruction's start)
+            this.flushCopy(at);
+            out.byte(op);
+            out.u32(fi + 1);
+            this.copyFrom = c.pos;
+          }
+          if (op === 0x10) this.reloadHere();
+          continue;
+        }
+        case 0x40: {
+          // memory.grow
+          const mem = c.u32();
+          this.cost++;
+          this.bulkCharge(at, GROW_SHIFT, true);
+          const gc = ctx.growCheck;
+          if (gc) {
+            // if (sum of all memory sizes + n > cap) -1 else memory.grow
+            out.byte(0x21); // local.set T
+            out.u32(T);
+            for (let i = 0; i < gc.memories; i++) {
+              out.byte(0x3f);
+              out.u32(i);
+              out.byte(0xad);
+              if (i > 0) out.byte(0x7c); // i64.add
+            }
+            out.byte(0x20);
+            out.u32(T);
+            out.byte(0xad);
+            out.byte(0x7c);
+            out.byte(0x42);
+            out.s64(gc.capPages);
+            out.byte(0x56); // i64.gt_u
+            out.byte(0x04);
+            out.byte(0x7f); // if (result i32)
+            out.byte(0x41);
+            out.byte(0x7f); // i32.const -1
+            out.byte(0x05);
+            out.byte(0x20);
+            out.u32(T);
+            out.byte(0x40);
+            out.u32(mem);
+            out.byte(0x0b);
+            this.copyFrom = c.pos;
+          }
+          continue;
+        }
+        case PREFIX_MISC: {
           const sub = c.u32();
-          if (sub === 1 || sub === 2) c.unsupported('memory.atomic.wait (it can block past the deadline)', at);
-          c.pos = save;
+          const bulk = BULK_COST.get(sub);
+          const info = PREFIXED[PREFIX_MISC]![sub];
+          if (!info) c.unsupported(`opcode 0xfc ${hex(sub)}`, at);
+          skipImm(c, info, at);
+          this.cost++;
+          if (bulk) this.bulkCharge(at, bulk.shift, bulk.left);
+          continue;
         }
-        const info = lookup(c, op, at);
-        if (info.nest !== 0 || info.imm === Imm.BrTable || info.imm === Imm.TryTable || info.imm === Imm.BrOnCast) {
-          c.unsupported(`instruction ${info.name}`, at);
+        default: {
+          if (op === PREFIX_ATOMIC) {
+            const save = c.pos;
+            const sub = c.u32();
+            if (sub === 1 || sub === 2) c.unsupported('memory.atomic.wait (it can block past the deadline)', at);
+            c.pos = save;
+          }
+          const info = lookup(c, op, at);
+          if (info.nest !== 0 || info.imm === Imm.BrTable || info.imm === Imm.TryTable || info.imm === Imm.BrOnCast) {
+            c.unsupported(`instruction ${info.name}`, at);
+          }
+          skipImm(c, info, at);
+          this.cost++;
         }
-        skipImm(c, info, at);
-        cost++;
       }
     }
   }

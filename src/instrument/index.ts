@@ -14,7 +14,7 @@
 import { WardenError } from '../errors.js';
 import { BinaryError } from '../binary/module.js';
 import { Cursor, Out } from './bytes.js';
-import { copyConstExpr, OffsetMap, rewriteBody, type BodyContext } from './body.js';
+import { BodyRewriter, copyConstExpr, OffsetMap, type BodyContext } from './body.js';
 
 export interface InstrumentOptions {
   /** Insert fuel metering (default true). */
@@ -437,12 +437,16 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             const n = cc.u32();
             if (n !== funcTypes.length) cc.fail('function and code section counts differ', s!.start);
             out.u32(n);
+            const rewriter = new BodyRewriter(ctx);
+            const body = new Cursor(bytes);
             for (let i = 0; i < n; i++) {
               const size = cc.u32();
               const start = cc.pos;
               if (size > s!.end - start) cc.fail('function body runs past the code section', start);
               const slot = out.reserve5();
-              rewriteBody(new Cursor(bytes, start, start + size), out, funcTypes[i]!, ctx);
+              body.pos = start;
+              body.end = start + size;
+              rewriter.rewrite(body, out, funcTypes[i]!);
               out.patch5(slot, out.pos - slot - 5);
               cc.pos = start + size;
             }
