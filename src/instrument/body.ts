@@ -212,66 +212,134 @@ interface Templates {
   setE: number;
 }
 
-const leb = (v: number): number[] => {
-  const o: number[] = [];
+/** Writes `v` as an unsigned LEB128 into `b` at `p`; returns the position after it. */
+function putLeb(b: Uint8Array, p: number, v: number): number {
   do {
-    let b = v & 0x7f;
+    let x = v & 0x7f;
     v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    o.push(b);
+    if (v !== 0) x |= 0x80;
+    b[p++] = x;
   } while (v !== 0);
-  return o;
-};
+  return p;
+}
 
-/** The inserted code pieces, with the counter in the global or (local >= 0) in local `local`. */
-function buildTemplates(fuelGlobal: number, fuelFunc: number, local: number): Templates {
-  const g = leb(fuelGlobal);
-  const f = leb(fuelFunc);
-  const get = local < 0 ? [0x23, ...g] : [0x20, ...leb(local)];
-  const set = local < 0 ? [0x24, ...g] : [0x21, ...leb(local)];
-  const pieces = [
-    // plain: get; i64.const <cost>; i64.sub; set
-    [...get, 0x42, 0x80, 0x80, 0x80, 0x80, 0x00, 0x7d, ...set],
-    // check: get; i64.const 0; i64.lt_s; if; get; call; set; end
-    [...get, 0x42, 0x00, 0x53, 0x04, 0x40, ...get, 0x10, ...f, ...set, 0x0b],
-    // loopChecked: plain; get; i64.const 0; i64.lt_s; br_if 1
-    [...get, 0x42, 0x80, 0x80, 0x80, 0x80, 0x00, 0x7d, ...set, ...get, 0x42, 0x00, 0x53, 0x0d, 0x01],
-    // refill head: br 2 (past it); end; get; call; i64.const <cost>
-    [0x0c, 0x02, 0x0b, ...get, 0x10, ...f, 0x42],
-    // refill tail: i64.add; set; br 0 (the header again); end; end
-    [0x7c, ...set, 0x0c, 0x00, 0x0b, 0x0b],
-    local < 0 ? [] : [...get, 0x24, ...g], // flush
-    local < 0 ? [] : [0x23, ...g, ...set], // reload
-    get,
-    set,
-  ];
-  const b = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  const at: number[] = [0];
-  for (const p of pieces) {
-    b.set(p, at[at.length - 1]!);
-    at.push(at[at.length - 1]! + p.length);
-  }
+/** Copies b[from, to) to b at p; returns the position after it. */
+function putCopy(b: Uint8Array, p: number, from: number, to: number): number {
+  for (let i = from; i < to; i++) b[p++] = b[i]!;
+  return p;
+}
+
+const COST_SLOT = [0x42, 0x80, 0x80, 0x80, 0x80, 0x00]; // i64.const <5-byte cost>
+
+/** Empty templates (filled by fillTemplates). */
+function newTemplates(): Templates {
   return {
-    b,
-    slot: get.length + 1,
-    plainS: at[0]!,
-    plainE: at[1]!,
-    checkE: at[2]!,
-    loopS: at[2]!,
-    loopE: at[3]!,
-    headS: at[3]!,
-    headE: at[4]!,
-    tailS: at[4]!,
-    tailE: at[5]!,
-    flushS: at[5]!,
-    flushE: at[6]!,
-    reloadS: at[6]!,
-    reloadE: at[7]!,
-    getS: at[7]!,
-    getE: at[8]!,
-    setS: at[8]!,
-    setE: at[9]!,
+    b: new Uint8Array(160),
+    slot: 0,
+    plainS: 0,
+    plainE: 0,
+    checkE: 0,
+    loopS: 0,
+    loopE: 0,
+    headS: 0,
+    headE: 0,
+    tailS: 0,
+    tailE: 0,
+    flushS: 0,
+    flushE: 0,
+    reloadS: 0,
+    reloadE: 0,
+    getS: 0,
+    getE: 0,
+    setS: 0,
+    setE: 0,
   };
+}
+
+/**
+ * Writes the inserted code pieces into `t`, with the counter in the global or (local >= 0) in local `local`
+ * (in place, without allocating: local mode refills them for every function whose counter local differs).
+ */
+function fillTemplates(t: Templates, fuelGlobal: number, fuelFunc: number, local: number): void {
+  const b = t.b;
+  let p = 0;
+  // get, set
+  t.getS = p;
+  b[p++] = local < 0 ? 0x23 : 0x20;
+  p = putLeb(b, p, local < 0 ? fuelGlobal : local);
+  const getS = t.getS;
+  const getE = (t.getE = t.setS = p);
+  b[p++] = local < 0 ? 0x24 : 0x21;
+  p = putLeb(b, p, local < 0 ? fuelGlobal : local);
+  const setS = t.setS;
+  const setE = (t.setE = p);
+  t.slot = getE - getS + 1;
+  // plain: get; i64.const <cost>; i64.sub; set
+  t.plainS = p;
+  p = putCopy(b, p, getS, getE);
+  for (const x of COST_SLOT) b[p++] = x;
+  b[p++] = 0x7d;
+  p = putCopy(b, p, setS, setE);
+  const plainS = t.plainS;
+  const plainE = (t.plainE = p);
+  // check: get; i64.const 0; i64.lt_s; if; get; call; set; end
+  p = putCopy(b, p, getS, getE);
+  b[p++] = 0x42;
+  b[p++] = 0x00;
+  b[p++] = 0x53;
+  b[p++] = 0x04;
+  b[p++] = 0x40;
+  p = putCopy(b, p, getS, getE);
+  b[p++] = 0x10;
+  p = putLeb(b, p, fuelFunc);
+  p = putCopy(b, p, setS, setE);
+  b[p++] = 0x0b;
+  t.checkE = p;
+  // loopChecked: plain; get; i64.const 0; i64.lt_s; br_if 1
+  t.loopS = p;
+  p = putCopy(b, p, plainS, plainE);
+  p = putCopy(b, p, getS, getE);
+  b[p++] = 0x42;
+  b[p++] = 0x00;
+  b[p++] = 0x53;
+  b[p++] = 0x0d;
+  b[p++] = 0x01;
+  t.loopE = p;
+  // refill head: br 2 (past it); end; get; call; i64.const <cost>
+  t.headS = p;
+  b[p++] = 0x0c;
+  b[p++] = 0x02;
+  b[p++] = 0x0b;
+  p = putCopy(b, p, getS, getE);
+  b[p++] = 0x10;
+  p = putLeb(b, p, fuelFunc);
+  b[p++] = 0x42;
+  t.headE = p;
+  // refill tail: i64.add; set; br 0 (the header again); end; end
+  t.tailS = p;
+  b[p++] = 0x7c;
+  p = putCopy(b, p, setS, setE);
+  b[p++] = 0x0c;
+  b[p++] = 0x00;
+  b[p++] = 0x0b;
+  b[p++] = 0x0b;
+  t.tailE = p;
+  // flush: get; global.set G (local mode only)
+  t.flushS = p;
+  if (local >= 0) {
+    p = putCopy(b, p, getS, getE);
+    b[p++] = 0x24;
+    p = putLeb(b, p, fuelGlobal);
+  }
+  t.flushE = p;
+  // reload: global.get G; set (local mode only)
+  t.reloadS = p;
+  if (local >= 0) {
+    b[p++] = 0x23;
+    p = putLeb(b, p, fuelGlobal);
+    p = putCopy(b, p, setS, setE);
+  }
+  t.reloadE = p;
 }
 
 // What the main loop does with a single-byte opcode without special handling: skip immediates of one kind
@@ -317,8 +385,9 @@ const RETRY_GLOBAL = 1;
  */
 export class BodyRewriter {
   private readonly globalTemplates: Templates;
-  /** Local-mode templates by the counter's local index. */
-  private readonly localTemplates = new Map<number, Templates>();
+  /** Local-mode templates, for the counter in local `localFor`. */
+  private readonly localTemplates = newTemplates();
+  private localFor = -1;
 
   // Control frames: kind, whether a branch targets its label, labels inserted around frames 1..k (cumulative),
   // where a loop's header cost slot is (-1: not wrapped), and the segment each suspended (5 numbers per frame).
@@ -347,7 +416,8 @@ export class BodyRewriter {
   private cost = 0;
 
   constructor(private readonly ctx: BodyContext) {
-    this.globalTemplates = buildTemplates(ctx.fuelGlobal, ctx.fuelFunc, -1);
+    this.globalTemplates = newTemplates();
+    fillTemplates(this.globalTemplates, ctx.fuelGlobal, ctx.fuelFunc, -1);
     this.t = this.globalTemplates;
   }
 
@@ -372,8 +442,11 @@ export class BodyRewriter {
 
   private templatesFor(local: number): Templates {
     if (local < 0) return this.globalTemplates;
-    let t = this.localTemplates.get(local);
-    if (!t) this.localTemplates.set(local, (t = buildTemplates(this.ctx.fuelGlobal, this.ctx.fuelFunc, local)));
+    const t = this.localTemplates;
+    if (this.localFor !== local) {
+      fillTemplates(t, this.ctx.fuelGlobal, this.ctx.fuelFunc, local);
+      this.localFor = local;
+    }
     return t;
   }
 
