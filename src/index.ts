@@ -20,3 +20,4 @@ export { DEFAULT_LIMITS } from './limits/defaults.js';
 export { MemoryFs } from './fs/index.js';
 export type { ClockPolicy } from './wasi/options.js';
 export { inspect, formatInspection, type Inspection, type ImportGroup, type InspectedImport, type InspectedLimits, type WasiCapability } from './inspect/index.js';
+export { startServer, type ServeOptions, type WardenServer, type ServerConfig } from './server/index.js';

@@ -8,6 +8,7 @@ import { formatFlags, parseFlags, UsageError, type FlagDef } from './flags.js';
 import { INSPECT_FLAGS, INSPECT_SUMMARY, INSPECT_USAGE, inspectCommand, type InspectState } from './inspect-command.js';
 import { INSTRUMENT_FLAGS, INSTRUMENT_SUMMARY, INSTRUMENT_USAGE, instrumentCommand, type InstrumentState } from './instrument-command.js';
 import { EXIT_BY_KIND, EXIT_INTERNAL, EXIT_USAGE, RUN_FLAGS, RUN_SUMMARY, RUN_USAGE, runCommand, type RunState } from './run-command.js';
+import { SERVE_EXIT_CODES, SERVE_FLAGS, SERVE_SUMMARY, SERVE_USAGE, serveCommand, type ServeState } from './serve-command.js';
 
 interface Command<S> {
   name: string;
@@ -59,6 +60,7 @@ const COMMANDS: readonly Command<any>[] = [
     exitCodes: TOOL_EXIT_CODES,
   } satisfies Command<InstrumentState>,
   { name: 'inspect', summary: INSPECT_SUMMARY, usage: INSPECT_USAGE, flags: INSPECT_FLAGS, init: (): InspectState => ({ json: false }), json: () => false, main: inspectCommand, exitCodes: TOOL_EXIT_CODES } satisfies Command<InspectState>,
+  { name: 'serve', summary: SERVE_SUMMARY, usage: SERVE_USAGE, flags: SERVE_FLAGS, init: (): ServeState => ({}), json: () => false, main: serveCommand, exitCodes: SERVE_EXIT_CODES } satisfies Command<ServeState>,
 ];
 
 function version(): string {
