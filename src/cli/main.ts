@@ -9,6 +9,9 @@ import { INSPECT_FLAGS, INSPECT_SUMMARY, INSPECT_USAGE, inspectCommand, type Ins
 import { INSTRUMENT_FLAGS, INSTRUMENT_SUMMARY, INSTRUMENT_USAGE, instrumentCommand, type InstrumentState } from './instrument-command.js';
 import { EXIT_BY_KIND, EXIT_INTERNAL, EXIT_USAGE, RUN_FLAGS, RUN_SUMMARY, RUN_USAGE, runCommand, type RunState } from './run-command.js';
 import { SERVE_EXIT_CODES, SERVE_FLAGS, SERVE_SUMMARY, SERVE_USAGE, serveCommand, type ServeState } from './serve-command.js';
+import { KEYGEN_EXIT_CODES, KEYGEN_FLAGS, KEYGEN_SUMMARY, KEYGEN_USAGE, keygenCommand, type KeygenState } from './keygen-command.js';
+import { SIGN_EXIT_CODES, SIGN_FLAGS, SIGN_SUMMARY, SIGN_USAGE, signCommand, type SignState } from './sign-command.js';
+import { VERIFY_EXIT_CODES, VERIFY_FLAGS, VERIFY_SUMMARY, VERIFY_USAGE, verifyCommand, type VerifyState } from './verify-command.js';
 
 interface Command<S> {
   name: string;
@@ -61,6 +64,9 @@ const COMMANDS: readonly Command<any>[] = [
   } satisfies Command<InstrumentState>,
   { name: 'inspect', summary: INSPECT_SUMMARY, usage: INSPECT_USAGE, flags: INSPECT_FLAGS, init: (): InspectState => ({ json: false }), json: () => false, main: inspectCommand, exitCodes: TOOL_EXIT_CODES } satisfies Command<InspectState>,
   { name: 'serve', summary: SERVE_SUMMARY, usage: SERVE_USAGE, flags: SERVE_FLAGS, init: (): ServeState => ({}), json: () => false, main: serveCommand, exitCodes: SERVE_EXIT_CODES } satisfies Command<ServeState>,
+  { name: 'sign', summary: SIGN_SUMMARY, usage: SIGN_USAGE, flags: SIGN_FLAGS, init: (): SignState => ({ noKeyId: false }), json: () => false, main: signCommand, exitCodes: SIGN_EXIT_CODES } satisfies Command<SignState>,
+  { name: 'verify', summary: VERIFY_SUMMARY, usage: VERIFY_USAGE, flags: VERIFY_FLAGS, init: (): VerifyState => ({ keys: [], all: false, json: false }), json: () => false, main: verifyCommand, exitCodes: VERIFY_EXIT_CODES } satisfies Command<VerifyState>,
+  { name: 'keygen', summary: KEYGEN_SUMMARY, usage: KEYGEN_USAGE, flags: KEYGEN_FLAGS, init: (): KeygenState => ({ format: 'pem', force: false }), json: () => false, main: keygenCommand, exitCodes: KEYGEN_EXIT_CODES } satisfies Command<KeygenState>,
 ];
 
 function version(): string {
