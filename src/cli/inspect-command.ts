@@ -4,24 +4,54 @@ import { formatInspection, inspect } from '../inspect/index.js';
 import { out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
 import { readModuleFile } from './files.js';
+import { loadPolicyFile } from '../policy/schema.js';
+import { checkPolicy, type PolicyFinding } from '../policy/check.js';
+
+/** The policy part of the report: allowed, or each refusal with the rule that makes it. */
+function formatFindings(source: string, findings: readonly PolicyFinding[]): string {
+  if (findings.length === 0) return `\npolicy ${source}: allowed\n`;
+  return [`\npolicy ${source}: REFUSED (${findings.length} reason${findings.length === 1 ? '' : 's'})`, ...findings.map((f) => `  ${f.field}: ${f.message}`)].join('\n') + '\n';
+}
 
 export interface InspectState {
   json: boolean;
+  policy?: string;
+  signature?: string;
 }
 
 export const INSPECT_FLAGS: readonly FlagDef<InspectState>[] = [
   { name: 'json', help: 'Print the description as one JSON object (fields documented in README).', apply: (s) => void (s.json = true) },
+  {
+    name: 'policy',
+    value: 'FILE',
+    help: 'Also check the module against a policy file: list what it would\nrefuse and why (exit 1 if it refuses the module).',
+    apply: (s, v) => void (s.policy = v),
+  },
+  { name: 'signature', value: 'SIGFILE', help: 'A detached signature for the policy\'s require-signature.', apply: (s, v) => void (s.signature = v) },
 ];
 
-export const INSPECT_USAGE = 'warden inspect [--json] MODULE.wasm';
+export const INSPECT_USAGE = 'warden inspect [--json] [--policy FILE [--signature SIGFILE]] MODULE.wasm';
+export const INSPECT_EXIT_CODES = `Exit status:
+  0      success (and the --policy, if any, allows the module)
+  1      the module is not valid (the message gives the offset), or the
+         --policy refuses it (each reason listed)
+  2      usage error: malformed flag, unreadable module, policy or SIGFILE,
+         malformed policy file (the field is named)
+  70     internal error (a bug in Warden)`;
+
 export const INSPECT_SUMMARY = 'Show what a module imports (capabilities), exports and uses (proposals, limits)';
 
 export async function inspectCommand(state: InspectState, positional: readonly string[]): Promise<number> {
   const [path, ...extra] = positional;
   if (path === undefined) throw new UsageError(`missing MODULE.wasm (usage: ${INSPECT_USAGE})`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const policy = state.policy !== undefined ? loadPolicyFile(state.policy) : undefined;
+  if (state.signature !== undefined && policy === undefined) throw new UsageError('--signature needs --policy');
+  const signature = state.signature !== undefined ? readModuleFile(state.signature) : undefined;
   const bytes = readModuleFile(path);
   const report = await inspect(bytes);
-  out(state.json ? JSON.stringify({ module: path, ...report }, null, 2) + '\n' : formatInspection(report, path));
-  return 0;
+  const findings = policy ? checkPolicy(bytes, policy, { detachedSignature: signature }) : undefined;
+  const verdict = policy ? { policy: { source: policy.source, allowed: findings!.length === 0, findings } } : {};
+  out(state.json ? JSON.stringify({ module: path, ...report, ...verdict }, null, 2) + '\n' : formatInspection(report, path) + (policy ? formatFindings(policy.source, findings!) : ''));
+  return findings && findings.length > 0 ? 1 : 0;
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { WardenError } from '../errors.js';
 import { err, errorLine, out } from './output.js';
 import { formatFlags, parseFlags, UsageError, type FlagDef } from './flags.js';
-import { INSPECT_FLAGS, INSPECT_SUMMARY, INSPECT_USAGE, inspectCommand, type InspectState } from './inspect-command.js';
+import { INSPECT_EXIT_CODES, INSPECT_FLAGS, INSPECT_SUMMARY, INSPECT_USAGE, inspectCommand, type InspectState } from './inspect-command.js';
 import { INSTRUMENT_FLAGS, INSTRUMENT_SUMMARY, INSTRUMENT_USAGE, instrumentCommand, type InstrumentState } from './instrument-command.js';
 import { EXIT_BY_KIND, EXIT_INTERNAL, EXIT_USAGE, RUN_FLAGS, RUN_SUMMARY, RUN_USAGE, runCommand, type RunState } from './run-command.js';
 import { SERVE_EXIT_CODES, SERVE_FLAGS, SERVE_SUMMARY, SERVE_USAGE, serveCommand, type ServeState } from './serve-command.js';
@@ -62,7 +62,7 @@ const COMMANDS: readonly Command<any>[] = [
     main: instrumentCommand,
     exitCodes: TOOL_EXIT_CODES,
   } satisfies Command<InstrumentState>,
-  { name: 'inspect', summary: INSPECT_SUMMARY, usage: INSPECT_USAGE, flags: INSPECT_FLAGS, init: (): InspectState => ({ json: false }), json: () => false, main: inspectCommand, exitCodes: TOOL_EXIT_CODES } satisfies Command<InspectState>,
+  { name: 'inspect', summary: INSPECT_SUMMARY, usage: INSPECT_USAGE, flags: INSPECT_FLAGS, init: (): InspectState => ({ json: false }), json: () => false, main: inspectCommand, exitCodes: INSPECT_EXIT_CODES } satisfies Command<InspectState>,
   { name: 'serve', summary: SERVE_SUMMARY, usage: SERVE_USAGE, flags: SERVE_FLAGS, init: (): ServeState => ({}), json: () => false, main: serveCommand, exitCodes: SERVE_EXIT_CODES } satisfies Command<ServeState>,
   { name: 'sign', summary: SIGN_SUMMARY, usage: SIGN_USAGE, flags: SIGN_FLAGS, init: (): SignState => ({ noKeyId: false }), json: () => false, main: signCommand, exitCodes: SIGN_EXIT_CODES } satisfies Command<SignState>,
   { name: 'verify', summary: VERIFY_SUMMARY, usage: VERIFY_USAGE, flags: VERIFY_FLAGS, init: (): VerifyState => ({ keys: [], all: false, json: false }), json: () => false, main: verifyCommand, exitCodes: VERIFY_EXIT_CODES } satisfies Command<VerifyState>,

@@ -6,6 +6,7 @@ import { run } from '../sandbox/api.js';
 import { EXIT_TRAP, type DirOption, type RunLimits, type RunOptions, type RunResult } from '../sandbox/options.js';
 import { parseBytes, parseDuration, parseFuel } from '../limits/parse.js';
 import { parseDigest } from '../trust/digest.js';
+import { loadPolicyFile } from '../policy/schema.js';
 import { errorLine, out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
 import { readModuleFile } from './files.js';
@@ -20,6 +21,10 @@ export interface RunState {
   limits?: RunLimits;
   /** --digest: the module must have this sha256 (normalised). */
   digest?: string;
+  /** --policy FILE */
+  policy?: string;
+  /** --signature FILE: a detached signature for the policy's require-signature. */
+  signature?: string;
 }
 
 /** Parses a flag value with `parse` (which throws RangeError or WardenError) into a usage error. */
@@ -133,6 +138,24 @@ export const RUN_FLAGS: readonly FlagDef<RunState>[] = [
     help: 'Run the module only if its sha256 is HEX (bare hex accepted);\na mismatch exits 1 naming both digests.',
     apply: (s, v) => void (s.digest = limitValue(parseDigest, v)),
   },
+  {
+    name: 'policy',
+    value: 'FILE',
+    help: 'Run under a policy file (TOML or JSON): digest pins, required\nsignatures, denied proposals and imports, granted dirs/env, and\nlimits the flags may lower but not raise. Refusal exits 1.',
+    apply: (s, v) => {
+      if (v === '') throw new UsageError('expected a policy file');
+      s.policy = v;
+    },
+  },
+  {
+    name: 'signature',
+    value: 'SIGFILE',
+    help: 'A detached signature for the policy\'s require-signature.',
+    apply: (s, v) => {
+      if (v === '') throw new UsageError('expected a signature file');
+      s.signature = v;
+    },
+  },
   { name: 'trace', help: 'Log each WASI call (decoded arguments and errno) to stderr.', apply: (s) => void (s.trace = true) },
   {
     name: 'json',
@@ -179,10 +202,16 @@ export async function runCommand(state: RunState, positional: readonly string[])
       throw new WardenError('config', `--stdin ${state.stdinFile}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
     }
   }
+  const policy = state.policy !== undefined ? loadPolicyFile(state.policy) : undefined;
+  if (state.signature !== undefined && policy === undefined) throw new UsageError('--signature needs --policy (a policy with require-signature)');
+  const signature = state.signature !== undefined ? readModuleFile(state.signature) : undefined;
   const options: RunOptions = {
     argv0: modulePath,
-    env: state.env,
-    dirs: state.dirs,
+    // Under a policy, the dirs and env it grants apply unless flags ask for their own (each checked against it).
+    ...(policy === undefined || state.dirs.length > 0 ? { dirs: state.dirs } : {}),
+    ...(policy === undefined || Object.keys(state.env).length > 0 ? { env: state.env } : {}),
+    ...(policy !== undefined ? { policy } : {}),
+    ...(signature !== undefined ? { signature } : {}),
     stdin: { fd: stdinFd ?? 0 },
     stdout: state.json ? 'buffer' : 'inherit',
     stderr: state.json ? 'buffer' : 'inherit',

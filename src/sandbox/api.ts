@@ -6,12 +6,13 @@ import type { RunOptions, RunResult } from './options.js';
 /**
  * Compiles (or reuses the cached compile of) `bytes` and runs it once. Like CompiledModule.run it
  * resolves for every guest failure, including an invalid module (exitCode 1, error.kind
- * 'invalid-module') and a module refused by its digest pin (exitCode 1, 'policy'), and rejects only for host misuse.
+ * 'invalid-module') and a module refused by its digest pin or policy (exitCode 1, 'policy'), and rejects
+ * only for host misuse (run options a policy does not grant included).
  */
 export async function run(bytes: Uint8Array | ArrayBuffer, options: RunOptions = {}): Promise<RunResult> {
   let module: CompiledModule;
   try {
-    module = await compile(bytes, { digest: options?.digest });
+    module = await compile(bytes, { digest: options?.digest, policy: options?.policy, signature: options?.signature });
   } catch (e) {
     if (e instanceof WardenError && (e.kind === 'invalid-module' || e.kind === 'policy')) return refusedResult(e);
     throw e;

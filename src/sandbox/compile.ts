@@ -11,6 +11,9 @@ import { instrument, FUEL_IMPORT, type Instrumented, type InstrumentRequires } f
 import { DEFAULT_LIMITS } from '../limits/defaults.js';
 import { EXIT_FAILURE, type RunOptions, type RunResult } from './options.js';
 import { expectDigest } from '../trust/digest.js';
+import { enforcePolicy } from '../policy/check.js';
+import { applyPolicy } from '../policy/run-options.js';
+import type { Policy } from '../policy/schema.js';
 import { runCompiled } from './run.js';
 import { SandboxInstance, type InstanceOptions } from './instance.js';
 
@@ -22,6 +25,14 @@ export interface CompileOptions {
    * WardenError 'policy' naming both digests, before V8 sees the bytes.
    */
   digest?: string;
+  /**
+   * Compile the module only if it passes this policy (digest pins, signatures, proposals, imports): otherwise
+   * throw WardenError 'policy' listing every refusal, before V8 sees the bytes. Runs of the returned module
+   * apply the policy again only when given it in their options (see RunOptions.policy).
+   */
+  policy?: Policy;
+  /** A detached signature for the policy's require-signature (default: the module's embedded signature). */
+  signature?: Uint8Array;
   /**
    * @internal The module V8 compiled from these bytes' default instrumentation in another thread (the worker
    * pool posts CompiledModule.module with the bytes), so it is not compiled again.
@@ -117,9 +128,10 @@ export class CompiledModule {
    * afresh; a trap or limit poisons it. close() it when done.
    */
   instantiate(options: InstanceOptions = {}): Promise<SandboxInstance> {
-    if (options?.digest !== undefined) {
+    if (options?.digest !== undefined || options?.policy !== undefined) {
       try {
-        expectDigest(`sha256:${this.digest}`, options.digest);
+        this.checkGate(options);
+        if (options.policy !== undefined) options = applyPolicy(options, options.policy);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -127,14 +139,42 @@ export class CompiledModule {
     return SandboxInstance.create(this, options);
   }
 
+  /** Policies these bytes passed (without a detached signature): checked once per policy object. */
+  private readonly passed = new WeakSet<Policy>();
+
+  /** @internal Records that these bytes passed `policy` (checked by compile()). */
+  markPassed(policy: Policy): void {
+    if (Object.isFrozen(policy)) this.passed.add(policy);
+  }
+
+  /** @internal Throws WardenError 'policy' unless the module passes `options`' digest pin and policy. */
+  checkGate(options: { digest?: string; policy?: Policy; signature?: Uint8Array }): void {
+    if (options.digest !== undefined) expectDigest(`sha256:${this.digest}`, options.digest);
+    const policy = options.policy;
+    if (policy === undefined) return;
+    if (typeof policy !== 'object' || policy === null || typeof policy.source !== 'string') {
+      throw new WardenError('config', 'policy must be a Policy from parsePolicy() or loadPolicyFile()');
+    }
+    if (options.signature === undefined && this.passed.has(policy)) return;
+    enforcePolicy(this.bytes, policy, { detachedSignature: options.signature });
+    if (options.signature === undefined && Object.isFrozen(policy)) this.passed.add(policy);
+  }
+
   /** Runs the module in a fresh sandbox (new instance, WASI context and preopens). */
   run(options: RunOptions = {}): Promise<RunResult> {
-    if (options?.digest !== undefined) {
+    if (options?.digest !== undefined || options?.policy !== undefined) {
       try {
-        expectDigest(`sha256:${this.digest}`, options.digest);
+        this.checkGate(options);
       } catch (e) {
         if (e instanceof WardenError && e.kind === 'policy') return Promise.resolve(refusedResult(e));
         return Promise.reject(e);
+      }
+      if (options.policy !== undefined) {
+        try {
+          options = applyPolicy(options, options.policy);
+        } catch (e) {
+          return Promise.reject(e);
+        }
       }
     }
     return runCompiled(this, options);
@@ -254,6 +294,20 @@ export async function compile(input: Uint8Array | ArrayBuffer, options: CompileO
   const bytes = toBytes(input);
   const digest = createHash('sha256').update(bytes).digest('hex');
   if (options.digest !== undefined) expectDigest(`sha256:${digest}`, options.digest);
+  if (options.policy !== undefined) {
+    if (typeof options.policy !== 'object' || options.policy === null || typeof options.policy.source !== 'string') {
+      throw new WardenError('config', 'policy must be a Policy from parsePolicy() or loadPolicyFile()');
+    }
+    enforcePolicy(bytes, options.policy, { detachedSignature: options.signature });
+    if (options.signature === undefined) {
+      const policy = options.policy;
+      return compileChecked(digest, bytes, options).then((cm) => (cm.markPassed(policy), cm));
+    }
+  }
+  return compileChecked(digest, bytes, options);
+}
+
+async function compileChecked(digest: string, bytes: Uint8Array, options: CompileOptions): Promise<CompiledModule> {
   if (options.cache === false) return compileFresh(digest, bytes, options.precompiled);
   const hit = cache.get(digest);
   if (hit) {

@@ -3,6 +3,7 @@ import { WardenError } from '../errors.js';
 import type { MemoryFs } from '../fs/index.js';
 import type { ClockPolicy } from '../wasi/options.js';
 import { DEFAULT_LIMITS, MAX_FUEL } from '../limits/defaults.js';
+import type { Policy } from '../policy/schema.js';
 
 /**
  * Where a guest output stream goes: collected into RunResult ('buffer'), the host's own stdout or
@@ -70,6 +71,16 @@ export interface RunOptions {
    * run with a 'policy' error naming both digests (exit code 1); a malformed digest is a 'config' error.
    */
   digest?: string;
+  /**
+   * Run under a policy (src/policy: parsePolicy, loadPolicyFile): the module must pass it (digest pins,
+   * signatures, proposals, imports; else the run ends with a 'policy' error, exit code 1, nothing run), and
+   * these options are layered under it: dirs and env default to what the policy grants, a directory or
+   * variable it does not grant is refused (the run rejects with WardenError 'policy'), and its limits are a
+   * ceiling: unset limits take the policy's value, lower ones are kept, higher ones are refused.
+   */
+  policy?: Policy;
+  /** A detached signature for the policy's require-signature (default: the module's embedded signature). */
+  signature?: Uint8Array;
 }
 
 export interface RunResult {
