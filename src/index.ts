@@ -21,3 +21,35 @@ export { MemoryFs } from './fs/index.js';
 export type { ClockPolicy } from './wasi/options.js';
 export { inspect, formatInspection, type Inspection, type ImportGroup, type InspectedImport, type InspectedLimits, type WasiCapability } from './inspect/index.js';
 export { startServer, type ServeOptions, type WardenServer, type ServerConfig } from './server/index.js';
+export { parseDigest, moduleDigest, checkDigest, type Digest } from './trust/digest.js';
+export { signModule, detachSignature, type SignOptions, type SignedModule } from './trust/sign.js';
+export { verifyModule, assertSigned, describeSignatures, type Verification, type VerifyOptions, type SignatureSummary } from './trust/verify.js';
+export {
+  parsePublicKey,
+  parseSecretKey,
+  readPublicKeyFile,
+  readSecretKeyFile,
+  generateKeyPair,
+  secretKeyFromSeed,
+  encodePublicKey,
+  encodeSecretKey,
+  keyFingerprint,
+  type PublicKey,
+  type SecretKey,
+  type KeyFormat,
+} from './trust/keys.js';
+export {
+  parsePolicy,
+  loadPolicyFile,
+  checkPolicy,
+  enforcePolicy,
+  policyRunOptions,
+  applyPolicy,
+  POLICY_SPEC,
+  POLICY_FEATURES,
+  type Policy,
+  type PolicyFinding,
+  type PolicyFeature,
+  type PolicyDir,
+  type ImportPattern,
+} from './policy/index.js';
