@@ -112,8 +112,9 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     maxHeaderSize: settings.maxHeaderBytes,
     connectionsCheckingInterval: Math.min(1000, settings.headerTimeoutMs),
   });
-  // One more than the cap, so a request over it is seen (and refused) rather than silently truncated.
-  server.maxHeadersCount = settings.maxHeaders + 1;
+  // Node would silently drop fields past maxHeadersCount (the Host header among them): keep them all (their
+  // bytes are capped by maxHeaderSize) and refuse a request over the count with a 431 in the handler.
+  server.maxHeadersCount = 0;
 
   const listenHost = opts.host ?? settings.listen.host;
   const localName = (): string => opts.host ?? settings.name ?? settings.listen.host;
