@@ -34,7 +34,7 @@ const guestKey = (g: string): string => (g.length > 1 ? g.replace(/\/+$/, '') : 
  * variables must be named by env-allow (or equal the policy's value); the caller's limits must not exceed the
  * policy's. Anything else throws WardenError 'policy' listing every refusal.
  */
-export function applyPolicy<T extends RunOptions>(options: T, policy: Policy): T {
+export function applyPolicy<T extends RunOptions>(options: T, policy: Policy): T & { dirs: DirOption[]; env: Record<string, string>; limits: RunLimits } {
   const refusals: string[] = [];
   const granted = policy.capabilities?.dirs ?? [];
   let dirs: DirOption[] | undefined;
