@@ -353,6 +353,10 @@ const F_MEMARG = 4;
 const F_LEB10 = 5;
 const F_SKIP4 = 6;
 const F_SKIP8 = 7;
+// Indices the rewrite must check, since the locals, global and type it adds would make one past the end valid.
+const F_LOCAL = 8;
+const F_GLOBAL = 9;
+const F_HEAP = 10;
 const SWITCHED = [0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x18, 0x19, 0x1f, 0x40, 0xd2, 0xd5, 0xd6];
 const FAST = new Uint8Array(256);
 for (let op = 0; op < 256; op++) {
@@ -362,14 +366,14 @@ for (let op = 0; op < 256; op++) {
     [Imm.None]: F_NONE,
     [Imm.U32]: F_LEB5,
     [Imm.I32]: F_LEB5,
-    [Imm.Heap]: F_LEB5,
+    [Imm.Heap]: F_HEAP,
     [Imm.U32x2]: F_LEB5X2,
     [Imm.MemArg]: F_MEMARG,
     [Imm.I64]: F_LEB10,
     [Imm.F32]: F_SKIP4,
     [Imm.F64]: F_SKIP8,
   };
-  FAST[op] = kind[info.imm] ?? SLOW;
+  FAST[op] = op >= 0x20 && op <= 0x22 ? F_LOCAL : op === 0x23 || op === 0x24 ? F_GLOBAL : (kind[info.imm] ?? SLOW);
 }
 
 // Modes of one rewrite: counter in a local; in the global.
@@ -395,7 +399,7 @@ export class BodyRewriter {
   private targeted = new Uint8Array(64);
   private wrapped = new Int32Array(64);
   private headerSlot = new Int32Array(64);
-  private saved = new Float64Array(64 * 5);
+  private saved = new Int32Array(64 * 5);
   private sp = 0;
 
   // The function being rewritten.
@@ -458,7 +462,7 @@ export class BodyRewriter {
   private push(kind: number): void {
     const sp = ++this.sp;
     if (sp >= this.kinds.length) {
-      const grow = <A extends Uint8Array | Int32Array | Float64Array>(a: A, make: (n: number) => A): A => {
+      const grow = <A extends Uint8Array | Int32Array>(a: A, make: (n: number) => A): A => {
         const next = make(a.length * 2);
         next.set(a);
         return next;
@@ -467,7 +471,7 @@ export class BodyRewriter {
       this.targeted = grow(this.targeted, (n) => new Uint8Array(n));
       this.wrapped = grow(this.wrapped, (n) => new Int32Array(n));
       this.headerSlot = grow(this.headerSlot, (n) => new Int32Array(n));
-      this.saved = grow(this.saved, (n) => new Float64Array(n));
+      this.saved = grow(this.saved, (n) => new Int32Array(n));
     }
     this.kinds[sp] = kind;
     this.targeted[sp] = 0;
@@ -601,9 +605,10 @@ export class BodyRewriter {
     const groups = c.u32();
     const groupsStart = c.pos;
     let locals = params;
+    const types = ctx.paramCounts.length;
     for (let i = 0; i < groups; i++) {
       locals += c.u32();
-      c.skipValType();
+      c.skipValType(types);
     }
     if (locals > 50000) c.unsupported(`function with ${locals} locals`, groupsStart);
     const T = locals;
@@ -628,6 +633,8 @@ export class BodyRewriter {
 
     if (localMode) out.bytes(t.b, t.reloadS, t.reloadE);
     this.open(c.pos, true);
+    // The open segment's cost, kept in a local in the loop (this.cost is synced around the segment methods).
+    let cost = 0;
     // A leaf (no calls, no loops) always ends, and its callers' checks see what it used: its entry check is
     // turned into nops at the end.
     const entryCheckEnd = this.segEnd;
@@ -638,39 +645,51 @@ export class BodyRewriter {
       const op = buf[c.pos++]!;
       switch (FAST[op]) {
         case F_NONE:
-          this.cost++;
+          cost++;
           continue;
         case F_LEB5:
           c.skipLeb(5);
-          this.cost++;
+          cost++;
           continue;
         case F_MEMARG:
           if (c.u32() & 0x40) c.skipLeb(5);
           c.skipLeb(10);
-          this.cost++;
+          cost++;
           continue;
         case F_LEB10:
           c.skipLeb(10);
-          this.cost++;
+          cost++;
           continue;
         case F_LEB5X2:
           c.skipLeb(5);
           c.skipLeb(5);
-          this.cost++;
+          cost++;
           continue;
         case F_SKIP4:
           c.skip(4);
-          this.cost++;
+          cost++;
           continue;
         case F_SKIP8:
           c.skip(8);
-          this.cost++;
+          cost++;
+          continue;
+        case F_LOCAL:
+          if (c.u32() >= locals) c.fail('unknown local', at);
+          cost++;
+          continue;
+        case F_GLOBAL:
+          if (c.u32() >= ctx.fuelGlobal) c.fail('unknown global', at);
+          cost++;
+          continue;
+        case F_HEAP:
+          c.skipHeapType(types);
+          cost++;
           continue;
       }
       switch (op) {
         case 0x02: // block
-          c.skipBlockType();
-          this.cost++;
+          c.skipBlockType(types);
+          cost++;
           this.push(BLOCK);
           continue;
         case 0x03: {
@@ -681,7 +700,7 @@ export class BodyRewriter {
           this.callsOrLoops = true;
           const bt = c.pos;
           const b = buf[bt]!;
-          c.skipBlockType();
+          c.skipBlockType(types);
           const wrap = localMode && b >= 0x40 && b < 0x80;
           if (wrap) {
             this.flushCopy(at);
@@ -693,6 +712,7 @@ export class BodyRewriter {
             out.byte(0x40);
           }
           this.push(LOOP);
+          this.cost = cost;
           this.save();
           if (wrap) {
             const sp = this.sp;
@@ -700,29 +720,35 @@ export class BodyRewriter {
             this.open(c.pos, true, t.loopS, t.loopE);
             this.headerSlot[sp] = this.segSlot;
           } else this.open(c.pos, true);
-          this.cost = 1;
+          cost = 1;
           continue;
         }
         case 0x04: // if
-          c.skipBlockType();
-          this.cost++;
+          c.skipBlockType(types);
+          cost++;
           this.push(IF);
+          this.cost = cost;
           this.save();
           this.open(c.pos, false);
+          cost = 0;
           continue;
         case 0x05: // else
           if (this.kinds[this.sp] !== IF) c.fail('else without if', at);
+          this.cost = cost;
           this.close();
           this.open(c.pos, false);
+          cost = 0;
           this.kinds[this.sp] = ELSE;
           continue;
         case 0x06: // try
           if (localMode) return RETRY_GLOBAL;
-          c.skipBlockType();
-          this.cost++;
+          c.skipBlockType(types);
+          cost++;
           this.push(TRY);
+          this.cost = cost;
           this.save();
           this.open(c.pos, false);
+          cost = 0;
           continue;
         case 0x07: // catch
         case 0x19: {
@@ -730,21 +756,25 @@ export class BodyRewriter {
           const k = this.kinds[this.sp];
           if (k !== TRY && k !== CATCH) c.fail('catch outside try', at);
           if (op === 0x07) c.skipLeb(5);
+          this.cost = cost;
           this.close();
           this.open(c.pos, false);
+          cost = 0;
           this.kinds[this.sp] = CATCH;
           continue;
         }
         case 0x18: // delegate
           if (this.kinds[this.sp] !== TRY) c.fail('delegate outside try', at);
           c.skipLeb(5);
+          this.cost = cost;
           this.resume(this.targeted[this.sp] === 1);
+          cost = this.cost;
           this.sp--;
           continue;
         case 0x1f: {
           // try_table: catch clauses branch to labels of the enclosing context
           if (localMode) return RETRY_GLOBAL;
-          c.skipBlockType();
+          c.skipBlockType(types);
           // (marked both as seen from outside and from inside the try_table: a spurious mark only splits a block)
           const n = c.u32();
           const labels: number[] = [];
@@ -754,7 +784,7 @@ export class BodyRewriter {
             if (kind < 2) c.skipLeb(5);
             labels.push(c.u32());
           }
-          this.cost++;
+          cost++;
           this.push(TRY_TABLE);
           for (const l of labels) {
             this.mark(l);
@@ -770,6 +800,7 @@ export class BodyRewriter {
           if (sp === 0) {
             if (c.pos !== c.end) c.fail('operators after the end of the function', c.pos);
             if (!this.callsOrLoops) out.buf.fill(0x01, entryCheck, entryCheckEnd);
+            this.cost = cost;
             this.close();
             this.flushAt(at);
             this.flushCopy(c.pos);
@@ -778,12 +809,16 @@ export class BodyRewriter {
           if (kind === BLOCK || kind === TRY_TABLE) {
             // reached by falling through, and by branches only if targeted
             if (wasTargeted) {
+              this.cost = cost;
               this.close();
               this.open(c.pos, false);
+              cost = 0;
             }
           } else {
             // a loop's label is its header: its end is only ever reached by falling through
+            this.cost = cost;
             this.resume(kind !== LOOP && wasTargeted);
+            cost = this.cost;
             const hs = this.headerSlot[sp]!;
             if (hs >= 0) {
               // (the header's segment is closed by now: its cost is in place)
@@ -806,9 +841,10 @@ export class BodyRewriter {
         case 0xd6: {
           // br_on_non_null
           const l = c.u32();
+          if (l > this.sp) c.fail('unknown label', at);
           this.mark(l);
           if (l === this.sp) this.flushAt(at); // an exit
-          this.cost++;
+          cost++;
           const nl = this.relabel(l);
           if (nl !== l) {
             this.flushCopy(at);
@@ -826,12 +862,13 @@ export class BodyRewriter {
           const first = c.pos;
           for (let i = 0; i <= n; i++) {
             const l = c.u32();
+            if (l > this.sp) c.fail('unknown label', at);
             this.mark(l);
             exits ||= l === this.sp;
             moved ||= this.relabel(l) !== l;
           }
           if (exits) this.flushAt(at);
-          this.cost++;
+          cost++;
           if (moved) {
             this.flushCopy(at);
             out.byte(op);
@@ -850,7 +887,7 @@ export class BodyRewriter {
         case 0x0a: // throw_ref
           if (op !== 0x0f && op !== 0x0a) c.skipLeb(5);
           this.flushAt(at);
-          this.cost++;
+          cost++;
           continue;
         case 0x11: // call_indirect
         case 0x13: // return_call_indirect
@@ -858,9 +895,9 @@ export class BodyRewriter {
         case 0x15: // return_call_ref
           this.callsOrLoops = true;
           this.flushAt(at);
-          c.skipLeb(5);
+          if (c.u32() >= types) c.fail('unknown type', at);
           if (op === 0x11 || op === 0x13) c.skipLeb(5);
-          this.cost++;
+          cost++;
           if (op === 0x11 || op === 0x14) this.reloadHere();
           continue;
         case 0x10: // call
@@ -872,7 +909,7 @@ export class BodyRewriter {
             this.flushAt(at);
           }
           const fi = c.u32();
-          this.cost++;
+          cost++;
           if (fi >= ctx.importedFuncs) {
             // written anew (an offset inside it maps to the instruction's start)
             this.flushCopy(at);
@@ -886,7 +923,7 @@ export class BodyRewriter {
         case 0x40: {
           // memory.grow
           const mem = c.u32();
-          this.cost++;
+          cost++;
           this.bulkCharge(at, GROW_SHIFT, true);
           const gc = ctx.growCheck;
           if (gc) {
@@ -926,7 +963,7 @@ export class BodyRewriter {
           const info = PREFIXED[PREFIX_MISC]![sub];
           if (!info) c.unsupported(`opcode 0xfc ${hex(sub)}`, at);
           skipImm(c, info, at);
-          this.cost++;
+          cost++;
           if (bulk) this.bulkCharge(at, bulk.shift, bulk.left);
           continue;
         }
@@ -942,7 +979,7 @@ export class BodyRewriter {
             c.unsupported(`instruction ${info.name}`, at);
           }
           skipImm(c, info, at);
-          this.cost++;
+          cost++;
         }
       }
     }

@@ -178,18 +178,26 @@ export class Cursor {
     return new TextDecoder().decode(this.buf.subarray(at, at + n));
   }
 
-  /** Skips a value type (single byte, or 0x63/0x64 followed by a heap type). */
-  skipValType(): void {
+  /** Skips a value type (single byte, or 0x63/0x64 followed by a heap type); type indices must be below `types`. */
+  skipValType(types = Infinity): void {
     const b = this.byte();
-    if (b === 0x63 || b === 0x64) this.skipLeb(5);
+    if (b === 0x63 || b === 0x64) this.skipHeapType(types);
   }
 
-  /** Skips a block type: 0x40, a value type, or an s33 type index. */
-  skipBlockType(): void {
+  /** Skips a heap type: an abstract one (one byte 0x40..0x7f, a negative s33) or a type index below `types`. */
+  skipHeapType(types = Infinity): void {
+    const at = this.pos;
+    const b = this.buf[at]!;
+    if (b >= 0x40 && b < 0x80) this.pos++;
+    else if (this.u32() >= types) this.fail('unknown type', at);
+  }
+
+  /** Skips a block type: 0x40, a value type, or an s33 type index (below `types`). */
+  skipBlockType(types = Infinity): void {
     const b = this.buf[this.pos];
     if (b === 0x63 || b === 0x64) {
       this.pos++;
-      this.skipLeb(5);
-    } else this.skipLeb(5);
+      this.skipHeapType(types);
+    } else this.skipHeapType(types);
   }
 }

@@ -73,7 +73,16 @@ function readLimits(c: Cursor, what: string): LimitsAt {
   if (flags > 0x03) c.fail(`bad limits flags 0x${flags.toString(16)}`, at);
   const min = c.u32();
   const max = flags & 1 ? c.u32() : null;
+  // (checked here since the caps rewrite limits: a bad maximum must not be replaced by a good one)
+  if (max !== null && max < min) c.fail(`${what} maximum below its minimum`, at);
+  if (what === 'memory' && (min > 65536 || (max ?? 0) > 65536)) c.fail('memory size above 65536 pages', at);
+  if (flags & 2 && max === null) c.fail(`shared ${what} without a maximum`, at);
   return { flags, min, max };
+}
+
+/** A rewritten section must be read to its end exactly (entries past its count are malformed, not dropped). */
+function atEnd(c: Cursor, s: Section): void {
+  if (c.pos !== s.end) c.fail(`section ${s.id} size mismatch`, c.pos);
 }
 
 function writeLimits(out: Out, l: LimitsAt): void {
@@ -194,7 +203,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
       const at = ic.pos;
       const kind = ic.byte();
       if (kind === 0) {
-        ic.u32();
+        if (ic.u32() >= paramCounts.length) ic.fail('unknown type', at);
         importedFuncs++;
       } else if (kind === 1) {
         ic.skipValType();
@@ -337,6 +346,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? tableCap, tableCap) });
                 if (withInit) copyConstExpr(tc, out, shift);
               }
+              atEnd(tc, s!);
             }),
     5:
       capPages === null
@@ -350,6 +360,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 const l = readLimits(mc, 'memory');
                 writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? capPages, capPages) });
               }
+              atEnd(mc, s!);
             }),
     6: fuel
       ? (s) =>
@@ -365,6 +376,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 out.bytes(bytes, from, gc.pos);
                 copyConstExpr(gc, out, shift);
               }
+              atEnd(gc, s);
             }
             out.bytes(new Uint8Array([0x7e, 0x01, 0x42, 0x00, 0x0b]));
           })
@@ -380,8 +392,10 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
           const kind = ec!.byte();
           out.bytes(bytes, from, ec!.pos);
           const index = ec!.u32();
+          if (kind === 3 && index >= ctx.fuelGlobal) ec!.fail('unknown global', from);
           out.u32(kind === 0 ? shiftFn(index) : index);
         }
+        if (ec) atEnd(ec, s!);
         if (fuel) {
           out.name(fuelGlobalName);
           out.byte(3);
@@ -396,7 +410,9 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     8: fuel
       ? (s) =>
           section(8, () => {
-            out.u32(shiftFn(new Cursor(bytes, s!.start, s!.end).u32()));
+            const sc = new Cursor(bytes, s!.start, s!.end);
+            out.u32(shiftFn(sc.u32()));
+            atEnd(sc, s!);
           })
       : undefined,
     9: fuel
@@ -428,6 +444,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 else out.u32(shiftFn(ec.u32()));
               }
             }
+            atEnd(ec, s!);
           })
       : undefined,
     10: fuel
@@ -450,6 +467,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               out.patch5(slot, out.pos - slot - 5);
               cc.pos = start + size;
             }
+            atEnd(cc, s!);
           })
       : undefined,
   };
