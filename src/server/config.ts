@@ -79,8 +79,11 @@ export const SERVER_CONFIG_SPEC = {
   },
 } as const satisfies FieldSpec;
 
+/** Config data as written: sizes, durations and fuel may be strings ("64MiB", "2s", "1e9"). */
+type AsWritten<T> = T extends bigint ? bigint | number | string : T extends number ? number | string : T extends (infer U)[] ? AsWritten<U>[] : T extends object ? { [K in keyof T]: AsWritten<T[K]> } : T;
+
 /** A `warden serve` config as written (TOML/JSON data), e.g. for startServer(). Paths are relative to `baseDir`. */
-export type ServerConfig = Infer<typeof SERVER_CONFIG_SPEC> & {
+export type ServerConfig = AsWritten<Infer<typeof SERVER_CONFIG_SPEC>> & {
   /** The directory module, policy and dir paths are relative to (default: the config file's, or the cwd). */
   baseDir?: string;
 };
