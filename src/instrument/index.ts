@@ -282,7 +282,10 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   const shiftFn = (f: number): number => (f >= shift ? f + 1 : f);
 
   // Pass 2: write the rewritten module.
-  const out = new Out(Math.ceil(bytes.length * 1.6) + 256);
+  // Sized for the usual growth (inserted code is about half the code section; more for tiny functions): an
+  // oversized buffer costs page faults and zeroing, and Out grows if this is short.
+  const codeSec = find(10);
+  const out = new Out(bytes.length + (codeSec ? codeSec.end - codeSec.start : 0) + 256);
   out.bytes(bytes, 0, 8);
   const section = (id: number, body: () => void): void => {
     out.byte(id);
