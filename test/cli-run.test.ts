@@ -127,7 +127,7 @@ describe('warden run: exit codes', () => {
       [['run', '/dev/zero'], 'error: cannot read /dev/zero: not a regular file'],
       [['run', '--stdin', 'nope.txt', mod.hello!], 'error: --stdin nope.txt: no such file'],
       [['run', '--invoke', 'add', mod.library!, '1'], 'error: --invoke add: takes 2 arguments (i32, i64), got 1'],
-      [['frobnicate'], 'error: unknown command "frobnicate" (commands: run, instrument, inspect)'],
+      [['frobnicate'], 'error: unknown command "frobnicate" (commands: run, instrument, inspect, serve, sign, verify, keygen)'],
     ];
     for (const [args, message] of cases) {
       const r = warden(args);
