@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyPolicy, checkPolicy, enforcePolicy, parsePolicy, policyRunOptions, type Policy, type PolicyFinding } from '../src/policy/index.js';
-import { compile, run, WardenError } from '../src/index.js';
+import { compile, createWorkerPool, run, WardenError } from '../src/index.js';
 import { generateKeyPair, type SecretKey } from '../src/trust/keys.js';
 import { signModule } from '../src/trust/sign.js';
 import { moduleDigest } from '../src/trust/digest.js';
@@ -215,7 +215,22 @@ describe('the library policy option', () => {
     assert.equal((await cm.run({ policy: p, signature: sig })).exitCode, 0);
   });
 
-  it('a policy that is not one is a config error', async () => {
+  it('a policy that is not one, or a signature that is not bytes, is a config error', async () => {
     await assert.rejects(compile(hello, { policy: {} as Policy }), (e: unknown) => e instanceof WardenError && e.kind === 'config');
+    const p = policy({});
+    await assert.rejects(compile(hello, { policy: p, signature: 'sig' as unknown as Uint8Array }), (e: unknown) => e instanceof WardenError && e.kind === 'config');
+  });
+
+  it('worker pool runs apply the policy too', async () => {
+    const p = policy({ 'require-signature': [inline(alice)], capabilities: { dirs: [{ host: DATA, guest: '/data' }] } });
+    const pool = createWorkerPool({ size: 1 });
+    try {
+      const refused = await pool.run(WC, { policy: p, args: ['/data/poem.txt'] });
+      assert.equal(refused.error?.kind, 'policy');
+      const ok = await pool.run(signModule(WC, alice).module, { policy: p, args: ['/data/poem.txt'] });
+      assert.equal(ok.stdout.toString(), '      7      42     220 /data/poem.txt\n');
+    } finally {
+      await pool.close();
+    }
   });
 });

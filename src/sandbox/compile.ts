@@ -155,6 +155,7 @@ export class CompiledModule {
     if (typeof policy !== 'object' || policy === null || typeof policy.source !== 'string') {
       throw new WardenError('config', 'policy must be a Policy from parsePolicy() or loadPolicyFile()');
     }
+    if (options.signature !== undefined && !(options.signature instanceof Uint8Array)) throw new WardenError('config', 'signature must be a Uint8Array (a detached signature)');
     if (options.signature === undefined && this.passed.has(policy)) return;
     enforcePolicy(this.bytes, policy, { detachedSignature: options.signature });
     if (options.signature === undefined && Object.isFrozen(policy)) this.passed.add(policy);
@@ -298,6 +299,7 @@ export async function compile(input: Uint8Array | ArrayBuffer, options: CompileO
     if (typeof options.policy !== 'object' || options.policy === null || typeof options.policy.source !== 'string') {
       throw new WardenError('config', 'policy must be a Policy from parsePolicy() or loadPolicyFile()');
     }
+    if (options.signature !== undefined && !(options.signature instanceof Uint8Array)) throw new WardenError('config', 'signature must be a Uint8Array (a detached signature)');
     enforcePolicy(bytes, options.policy, { detachedSignature: options.signature });
     if (options.signature === undefined) {
       const policy = options.policy;
