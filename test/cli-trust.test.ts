@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +77,9 @@ describe('warden sign and verify', () => {
     assert.equal(unsigned.status, 1);
     assert.match(unsigned.stderr, /not verified: the module is not signed/);
     copyFileSync(at('wc.wasm'), at('inplace.wasm'));
+    chmodSync(at('inplace.wasm'), 0o640);
     assert.equal(warden('sign', '--key', 'carol.key', 'inplace.wasm').status, 0);
+    assert.equal(statSync(at('inplace.wasm')).mode & 0o777, 0o640, 'signing in place keeps the file mode');
     assert.equal(warden('verify', '--key', 'carol.key.pub', 'inplace.wasm').status, 0);
   });
 
@@ -225,7 +227,11 @@ fuel = "1e9"
     assert.match(r.stdout, /\npolicy policy\.toml: REFUSED \(2 reasons\)\n  require-signature: signature required: the module is not signed.*\n  imports\.deny: imports wasi_snapshot_preview1::sock_accept \(func\), denied by imports\.deny "wasi_snapshot_preview1::sock_\*"\n$/);
     const ok = warden('inspect', '--policy', 'policy.toml', 'wc.signed.wasm');
     assert.equal(ok.status, 0);
-    assert.match(ok.stdout, /\npolicy policy\.toml: allowed\n$/);
+    assert.match(ok.stdout, /\nsignatures: embedded \(wasmsign2 format; check keys with warden verify\)\n  1 signature over 1 part hash \(matching this module\): key id [0-9a-f]{24}\n\npolicy policy\.toml: allowed\n$/);
+    const both = JSON.parse(warden('inspect', '--json', 'both.wasm').stdout);
+    assert.equal(both.signatures.sets[0].signatures.length, 2);
+    assert.equal(both.signatures.sets[0].coversModule, true);
+    assert.doesNotMatch(warden('inspect', 'wc.wasm').stdout, /signatures:/);
     const json = JSON.parse(warden('inspect', '--json', '--policy', 'policy.toml', 'simd.wasm').stdout);
     assert.equal(json.policy.allowed, false);
     assert.deepEqual(json.policy.findings.map((f: { rule: string; field: string }) => `${f.rule} ${f.field}`), ['signature require-signature', 'feature features.deny']);

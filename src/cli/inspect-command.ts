@@ -6,6 +6,17 @@ import { UsageError, type FlagDef } from './flags.js';
 import { readModuleFile } from './files.js';
 import { loadPolicyFile } from '../policy/schema.js';
 import { checkPolicy, type PolicyFinding } from '../policy/check.js';
+import { describeSignatures, type SignatureSummary } from '../trust/verify.js';
+
+/** The module's signature data (embedded or --signature): who signed what, without checking keys. */
+function formatSignatures(s: SignatureSummary): string {
+  if (s.error) return `signatures: ${s.source}, unreadable: ${s.error}\n`;
+  const lines = s.sets.map((set) => {
+    const ids = set.signatures.map((g) => (g.keyId ? `key id ${g.keyId}` : 'no key id') + (g.algorithm === 1 ? '' : ` (algorithm 0x${g.algorithm.toString(16)})`));
+    return `  ${set.signatures.length} signature${set.signatures.length === 1 ? '' : 's'} over ${set.hashes} part hash${set.hashes === 1 ? '' : 'es'} (${set.coversModule ? 'matching this module' : 'NOT matching this module'}): ${ids.join(', ')}`;
+  });
+  return [`signatures: ${s.source} (wasmsign2 format; check keys with warden verify)`, ...lines].join('\n') + '\n';
+}
 
 /** The policy part of the report: allowed, or each refusal with the rule that makes it. */
 function formatFindings(source: string, findings: readonly PolicyFinding[]): string {
@@ -52,6 +63,9 @@ export async function inspectCommand(state: InspectState, positional: readonly s
   const report = await inspect(bytes);
   const findings = policy ? checkPolicy(bytes, policy, { detachedSignature: signature }) : undefined;
   const verdict = policy ? { policy: { source: policy.source, allowed: findings!.length === 0, findings } } : {};
-  out(state.json ? JSON.stringify({ module: path, ...report, ...verdict }, null, 2) + '\n' : formatInspection(report, path) + (policy ? formatFindings(policy.source, findings!) : ''));
+  const sigs = describeSignatures(bytes, { detachedSignature: signature });
+  const signed = sigs.source !== 'none' ? { signatures: sigs } : {};
+  const text = () => formatInspection(report, path) + (sigs.source !== 'none' ? formatSignatures(sigs) : '') + (policy ? formatFindings(policy.source, findings!) : '');
+  out(state.json ? JSON.stringify({ module: path, ...report, ...signed, ...verdict }, null, 2) + '\n' : text());
   return findings && findings.length > 0 ? 1 : 0;
 }

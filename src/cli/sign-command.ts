@@ -1,7 +1,7 @@
 // `warden sign --key KEY MODULE.wasm`: sign a module with an Ed25519 secret key, wasmsign2-compatible: embedded
 // as the module's first custom section (`signature`), or detached into a signature file. Signatures already
 // there (by other keys) are kept.
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { WardenError } from '../errors.js';
 import { keyFingerprint, readSecretKeyFile } from '../trust/keys.js';
@@ -42,8 +42,15 @@ export const SIGN_EXIT_CODES = `Exit status:
 /** Replaces `path` with `data` through a temporary file in the same directory and a rename. */
 export function writeAtomic(path: string, data: Uint8Array): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let mode = 0o644;
   try {
-    writeFileSync(tmp, data, { flag: 'wx' });
+    mode = statSync(path).mode & 0o777; // a file replaced in place keeps its permissions
+  } catch {
+    // a new file
+  }
+  try {
+    writeFileSync(tmp, data, { flag: 'wx', mode });
+    chmodSync(tmp, mode);
     renameSync(tmp, path);
   } catch (e) {
     try {
