@@ -1,11 +1,12 @@
 // `npm run bench`: the WASI I/O bench (Warden vs node:wasi vs wasmtime), printed as ratios.
-// Flags: --quick (small sizes, few reps), --only=a,b (workloads; --only=fresh: the fresh-sandbox bench), --reps=N, --no-wasmtime,
+// Flags: --quick (small sizes, few reps), --only=a,b (workloads; --only=fresh: the fresh-sandbox bench; --only=serve: the warden serve load bench, needs wrk), --reps=N, --no-wasmtime,
 // --contenders=a,b (e.g. only warden, for profiling with node --cpu-prof).
 // Profiling one workload:  node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/main.js \
 //   --only=manyfiles --contenders=warden && node dist/bench/profile-summary.js /tmp/prof/*.cpuprofile
 import { nodeWasi, wasmtime, type Contender } from './contenders.js';
 import { runCpuBench } from './cpu.js';
 import { runFreshBench } from './fresh.js';
+import { runServeBench } from './serve.js';
 import { BASELINE, report, runIoBench } from './io.js';
 import { warden } from './warden.js';
 import { benchRoot, type Size } from './workloads.js';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const wanted = flag('contenders')?.split(',').filter(Boolean);
   const log = (l: string): void => console.log(l);
   if (only?.includes('fresh')) return runFreshBench({ quick: size === 'quick', log }); // --only=fresh: just the fresh-sandbox bench
+  if (only?.includes('serve')) return runServeBench({ quick: size === 'quick', reps, log }); // --only=serve: just the HTTP load bench
 
   const contenders: Contender[] = [warden(), nodeWasi()];
   const notes: string[] = [];
@@ -64,6 +66,7 @@ async function main(): Promise<void> {
   );
   if (!only && !wanted && !(await runCpuBench({ quick: size === 'quick', reps, log: (l) => console.log(l) }))) process.exitCode = 1;
   if (!only && !wanted) await runFreshBench({ quick: size === 'quick', log });
+  if (!only && !wanted) await runServeBench({ quick: size === 'quick', reps, log });
 }
 
 main().catch((e: unknown) => {

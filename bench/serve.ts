@@ -1,0 +1,313 @@
+// The `warden serve` load bench (`npm run bench -- --only=serve`): wrk on loopback against a bare Node `http`
+// hello-world server and `warden serve` running examples/serve/hello.wasm in a fresh sandbox per request
+// (requests/s, p50/p99, ratio to bare), then the mixed run: the healthy route's p99 alone vs. while a second
+// wrk hammers a runaway-loop route, and a health request after. Servers are child processes; skipped without wrk.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fmtMs, fmtRatio, median, pairedRatios, table } from './stats.js';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../examples/serve/', import.meta.url));
+const HELLO_BODY = 'hello, world\n';
+/** One wrk thread: on 2 cores wrk's own CPU would otherwise take the server's. */
+const THREADS = 1;
+const CONNECTIONS = 32;
+const TICKS = 100; // clock ticks per second in /proc/<pid>/stat (USER_HZ)
+
+/** The bare server: the same body and headers as the hello handler (content-type, content-length). */
+const BARE_SERVER = `
+const http = require('node:http');
+const body = ${JSON.stringify(HELLO_BODY)};
+const s = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length }); res.end(body); });
+s.keepAliveTimeout = 5000;
+s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + s.address().port })));
+`;
+
+/** The warden config: hello inline (the fast path) and on a worker thread; the runaway loop isolated on a worker, one at a time. */
+const WARDEN_TOML = `
+[server]
+listen = "127.0.0.1:0"
+metrics = "off"
+watch = false
+[limits]
+timeout = "2s"
+memory = "64MiB"
+[[route]]
+path = "/hello"
+module = "${EXAMPLES}hello.wasm"
+isolation = "inline"
+[[route]]
+path = "/hello-worker"
+module = "${EXAMPLES}hello.wasm"
+isolation = "worker"
+[[route]]
+path = "/runaway"
+module = "${EXAMPLES}runaway.wasm"
+isolation = "worker"
+[route.limits]
+timeout = "1s"
+concurrency = 1
+queue = 4
+`;
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function startChild(args: string[], logFile: string): Promise<Started> {
+  const fd = openSync(logFile, 'w'); // the request log goes to a file, as a service's would (not through a pipe to this process)
+  const child = spawn(process.execPath, args, { stdio: ['ignore', fd, 'pipe'] });
+  closeSync(fd);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const t0 = Date.now();
+  for (;;) {
+    const text = readFileSync(logFile, 'utf8');
+    const nl = text.indexOf('\n');
+    if (nl >= 0) {
+      const url = (JSON.parse(text.slice(0, nl)) as { url?: string }).url;
+      if (!url) throw new Error(`server's first line has no url: ${text.slice(0, nl)}`);
+      const stop = async (): Promise<void> => {
+        if (exited) return;
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await gone;
+      };
+      return { child, url, stop };
+    }
+    if (exited || Date.now() - t0 > 15_000) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not start (${args.join(' ')}): ${stderr.trim() || 'no ready line within 15 s'}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** utime+stime of a process (all its threads), in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICKS;
+}
+
+interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  /** Responses other than 2xx/3xx. */
+  non2xx: number;
+  socketErrors: string;
+  /** wrk's own CPU seconds. */
+  cpu: number;
+}
+
+const toMs = (s: string): number => {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s);
+  if (!m) throw new Error(`cannot read wrk latency "${s}"`);
+  return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2]!]!;
+};
+
+/** Runs wrk (through bash, whose `times` reports wrk's CPU) and reads its summary. */
+function wrk(url: string, seconds: number, connections: number): Promise<WrkResult> {
+  const cmd = `wrk -t${THREADS} -c${connections} -d${seconds}s --latency "$1"; times`;
+  return new Promise((resolve, reject) => {
+    const p = spawn('bash', ['-c', cmd, 'bash', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.once('exit', (code) => {
+      const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+      const p50 = /\s50%\s+(\S+)/.exec(out);
+      const p99 = /\s99%\s+(\S+)/.exec(out);
+      const n = /(\d+) requests in/.exec(out);
+      if (code !== 0 || !rps || !p50 || !p99 || !n) return reject(new Error(`wrk failed (exit ${code}): ${(err || out).trim().slice(0, 500)}`));
+      // `times`: shell user/sys, then children's user/sys ("0m1.234s 0m0.567s")
+      const times = out.trim().split('\n').slice(-1)[0]!.match(/(\d+)m([\d.]+)s/g) ?? [];
+      const cpu = times.reduce((s, t) => {
+        const m = /(\d+)m([\d.]+)s/.exec(t)!;
+        return s + Number(m[1]) * 60 + Number(m[2]);
+      }, 0);
+      resolve({
+        rps: Number(rps[1]),
+        p50: toMs(p50[1]!),
+        p99: toMs(p99[1]!),
+        requests: Number(n[1]),
+        non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+        socketErrors: /Socket errors: (.*)/.exec(out)?.[1] ?? '',
+        cpu,
+      });
+    });
+  });
+}
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+interface Sample extends WrkResult {
+  /** The server's CPU over the measured run, in cores. */
+  serverCores: number;
+}
+
+/** A warm-up, then the measured wrk run with the server's CPU time around it. */
+async function measure(s: Started, path: string, seconds: number, warm: number, connections = CONNECTIONS): Promise<Sample> {
+  const check = await get(s.url + path);
+  if (check.status !== 200 || check.body !== HELLO_BODY) throw new Error(`${s.url}${path} answered ${check.status} ${JSON.stringify(check.body.slice(0, 200))}`);
+  await wrk(s.url + path, warm, connections);
+  const c0 = cpuSeconds(s.child.pid!);
+  const r = await wrk(s.url + path, seconds, connections);
+  return { ...r, serverCores: (cpuSeconds(s.child.pid!) - c0) / seconds };
+}
+
+const fmtRps = (x: number): string => x.toFixed(0);
+const fmtCores = (x: number): string => x.toFixed(2);
+
+export function wrkMissing(): string | undefined {
+  const r = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  if (r.error) return `wrk not found (${(r.error as NodeJS.ErrnoException).code ?? r.error.message}): apt-get install wrk`;
+  return undefined;
+}
+
+export async function runServeBench(opts: { quick: boolean; reps?: number; log: (line: string) => void }): Promise<void> {
+  const { log } = opts;
+  log('');
+  const missing = wrkMissing();
+  if (missing) {
+    log(`warden serve bench skipped: ${missing}`);
+    return;
+  }
+  const rounds = opts.reps ?? (opts.quick ? 2 : 5);
+  const seconds = opts.quick ? 3 : 10;
+  const warm = opts.quick ? 1 : 3;
+  const dir = mkdtempSync(join(tmpdir(), 'warden-serve-bench-'));
+  const config = join(dir, 'warden.toml');
+  writeFileSync(config, WARDEN_TOML);
+  const version = (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '').replace(/\s+Copyright.*$/, '').trim();
+  log(
+    `warden serve bench: ${version}, -t${THREADS} -c${CONNECTIONS}, loopback, ${rounds} rounds x ${seconds} s after ${warm} s of warm-up; ` +
+      `servers are child processes on Node ${process.version}, restarted every round, order rotated; ${process.platform}/${process.arch}, ${availableParallelism()} cores`,
+  );
+  const busy = (): string => {
+    const l = loadavg()[0]!;
+    return `load average ${l.toFixed(1)}${l > availableParallelism() / 2 ? ' (other work is running: the figures are disturbed)' : ''}`;
+  };
+  log(`before: ${busy()}`);
+
+  const contenders: { name: string; path: string; start(i: number): Promise<Started> }[] = [
+    { name: 'bare node http', path: '/', start: (i) => startChild(['-e', BARE_SERVER], join(dir, `bare-${i}.log`)) },
+    { name: 'warden serve (inline)', path: '/hello', start: (i) => startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', config], join(dir, `warden-${i}.log`)) },
+    { name: 'warden serve (worker)', path: '/hello-worker', start: (i) => startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', config], join(dir, `warden-w-${i}.log`)) },
+  ];
+  const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]!);
+      const parts: string[] = [];
+      for (const c of order) {
+        const s = await c.start(r);
+        try {
+          const m = await measure(s, c.path, seconds, warm);
+          samples.get(c.name)!.push(m);
+          parts.push(`${c.name} ${fmtRps(m.rps)} req/s p50 ${fmtMs(m.p50)} p99 ${fmtMs(m.p99)} ms${m.non2xx || m.socketErrors ? ` (${m.non2xx} non-2xx, socket errors: ${m.socketErrors || 'none'})` : ''}`);
+        } finally {
+          await s.stop();
+        }
+      }
+      log(`round ${r + 1}: ${parts.join('; ')}`);
+    }
+    const bare = samples.get(contenders[0]!.name)!;
+    const rows = contenders.map((c) => {
+      const xs = samples.get(c.name)!;
+      return [
+        c.name,
+        fmtRps(median(xs.map((x) => x.rps))),
+        fmtMs(median(xs.map((x) => x.p50))),
+        fmtMs(median(xs.map((x) => x.p99))),
+        fmtRatio(pairedRatios(xs.map((x) => x.rps), bare.map((x) => x.rps))),
+        fmtCores(median(xs.map((x) => x.serverCores))),
+        fmtCores(median(xs.map((x) => x.cpu / seconds))),
+      ];
+    });
+    log(table(['hello world, fresh sandbox per request', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs bare', 'server cores', 'wrk cores'], rows));
+    const inline = pairedRatios(samples.get(contenders[1]!.name)!.map((x) => x.rps), bare.map((x) => x.rps));
+    log(`warden serve (inline) / bare node http, req/s: ${fmtRatio(inline)} (goal >= 0.7: ${median(inline) >= 0.7 ? 'met' : 'NOT met'})`);
+
+    await mixedRun({ config, dir, rounds, seconds, warm, log });
+    log(`after: ${busy()}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log(
+    'method: wrk (closed loop, latency from its histogram) against servers in child processes; ratios are per round (paired), shown as median [min-max]; ' +
+      '"server cores" = the server process\'s CPU time (all threads) / wall time; wrk runs on the same 2-core-or-so machine and takes CPU of its own ("wrk cores"), ' +
+      'so every server here is measured with less than the whole machine; warden logs one JSON line per request to a file.',
+  );
+}
+
+/** Healthy /hello alone, then with a second wrk on the runaway route at the same time (half the connections); a health request after. */
+async function mixedRun(o: { config: string; dir: string; rounds: number; seconds: number; warm: number; log: (line: string) => void }): Promise<void> {
+  const { log } = o;
+  const conns = CONNECTIONS / 2;
+  log('');
+  log(
+    `mixed run: /hello (inline) alone with wrk -c${conns}, then /hello with wrk -c${conns} while another wrk -c${conns} requests /runaway ` +
+      `(an endless loop on a worker thread: timeout 1s, concurrency 1, queue 4, so the rest are refused with 503), ${o.rounds} rounds x ${o.seconds} s`,
+  );
+  const solo: Sample[] = [];
+  const mixed: WrkResult[] = [];
+  const runaway: WrkResult[] = [];
+  let healthy = true;
+  for (let r = 0; r < o.rounds; r++) {
+    const s = await startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', o.config], join(o.dir, `mixed-${r}.log`));
+    try {
+      const alone = await measure(s, '/hello', o.seconds, o.warm, conns);
+      const [m, loop] = await Promise.all([wrk(s.url + '/hello', o.seconds, conns), wrk(s.url + '/runaway', o.seconds, conns)]);
+      const after = await get(s.url + '/hello').catch((e: unknown) => ({ status: 0, body: String(e) }));
+      const up = after.status === 200 && after.body === HELLO_BODY && s.child.exitCode === null;
+      healthy &&= up;
+      solo.push(alone);
+      mixed.push(m);
+      runaway.push(loop);
+      log(
+        `round ${r + 1}: /hello alone ${fmtRps(alone.rps)} req/s p50 ${fmtMs(alone.p50)} p99 ${fmtMs(alone.p99)} ms; ` +
+          `with /runaway: ${fmtRps(m.rps)} req/s p50 ${fmtMs(m.p50)} p99 ${fmtMs(m.p99)} ms${m.non2xx ? ` (${m.non2xx} non-2xx)` : ''}; ` +
+          `/runaway ${loop.requests} requests, ${loop.non2xx} non-2xx (504 timeout / 503 refused); p99 ratio ${(m.p99 / alone.p99).toFixed(2)}x; ` +
+          `health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`,
+      );
+    } finally {
+      await s.stop();
+    }
+  }
+  const ratios = pairedRatios(mixed.map((x) => x.p99), solo.map((x) => x.p99));
+  log(
+    table(['/hello', 'req/s', 'p50 ms', 'p99 ms'], [
+      ['alone', fmtRps(median(solo.map((x) => x.rps))), fmtMs(median(solo.map((x) => x.p50))), fmtMs(median(solo.map((x) => x.p99)))],
+      ['with /runaway', fmtRps(median(mixed.map((x) => x.rps))), fmtMs(median(mixed.map((x) => x.p50))), fmtMs(median(mixed.map((x) => x.p99)))],
+    ]),
+  );
+  log(`healthy p99 with the runaway route / alone: ${fmtRatio(ratios)} (goal <= 2: ${median(ratios) <= 2 ? 'met' : 'NOT met'}); server up after every round: ${healthy ? 'yes' : 'NO'}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runServeBench({ quick: process.argv.includes('--quick'), log: (l) => console.log(l) });
+}
