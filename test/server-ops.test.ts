@@ -188,6 +188,34 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
     }
   });
 
+  it('processes = 2: both processes serve one listener; /metrics sums them; reload and close reach both', async () => {
+    const s0 = await serve(routeToml(`${EXAMPLES}hello.wasm`));
+    await s0.server.close();
+    const logs: Record<string, unknown>[] = [];
+    const c = await startServer(s0.configPath, { port: 0, metricsPort: 0, processes: 2, log: (l) => logs.push(JSON.parse(l) as Record<string, unknown>), watch: false });
+    try {
+      assert.equal(logs[0]?.['msg'], 'listening');
+      assert.equal(logs[0]?.['processes'], 2);
+      const replies = await Promise.all(Array.from({ length: 20 }, () => fetchRaw(`${c.url}/r`)));
+      assert.ok(replies.every((r) => r.status === 200 && r.text === 'hello, world\n'));
+      const m = (await fetchRaw(c.metricsUrl!)).text;
+      assert.equal(metric(m, 'warden_requests_total', { route: '/r', status: '200' }), 20);
+      assert.equal(metric(m, 'warden_request_duration_seconds_count', { route: '/r' }), 20);
+      assert.equal(m.match(/^# TYPE warden_requests_total counter$/gm)?.length, 1, 'one family header');
+      writeFileSync(s0.configPath, routeToml(`${EXAMPLES}hello.wasm`, `[[route]]\npath = "/two"\nmodule = "${EXAMPLES}hello.wasm"\n`));
+      await c.reload();
+      assert.equal(logs.filter((l) => l['msg'] === 'reloaded').length, 2, 'both processes reloaded');
+      assert.equal((await fetchRaw(`${c.url}/two`)).status, 200);
+      writeFileSync(s0.configPath, routeToml(join(s0.dir, 'missing.wasm')));
+      await assert.rejects(c.reload(), /missing\.wasm: no such file/);
+      assert.equal((await fetchRaw(`${c.url}/two`)).status, 200, 'the old config stays');
+    } finally {
+      await c.close();
+    }
+    assert.equal(logs.filter((l) => l['msg'] === 'stopped').length, 3, 'both processes and the primary');
+    await assert.rejects(fetchRaw(`${c.url}/r`), /ECONNREFUSED/);
+  });
+
   it('the CLI: one ready line, JSON logs, SIGHUP reloads, SIGTERM drains and exits 0; a bad config exits 2', async () => {
     const s0 = await serve(routeToml(`${EXAMPLES}hello.wasm`));
     await s0.server.close();

@@ -4,14 +4,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WardenError } from '../errors.js';
 import { parseListen } from '../server/config.js';
+import { lineWriter } from '../server/log.js';
 import { startServer, type ServeOptions } from '../server/server.js';
-import { out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
 
 export interface ServeState {
   listen?: { host: string; port: number };
   metrics?: { host: string; port: number } | false;
   watch?: boolean;
+  processes?: number;
 }
 
 const listenFlag = (what: string, v: string): { host: string; port: number } => {
@@ -30,10 +31,20 @@ export const SERVE_FLAGS: readonly FlagDef<ServeState>[] = [
     help: 'Address of the Prometheus /metrics listener (default: server.metrics, else 127.0.0.1:9090)',
     apply: (s, v) => void (s.metrics = v === 'off' ? false : listenFlag('--metrics', v)),
   },
+  {
+    name: 'processes',
+    value: 'N',
+    help: 'Server processes sharing the listener (default: server.processes, else 1)',
+    apply: (s, v) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v) || n < 1 || n > 256) throw new UsageError(`expected a whole number from 1 to 256, got ${JSON.stringify(v)}`);
+      s.processes = n;
+    },
+  },
   { name: 'no-watch', help: 'Do not reload when the config or a module file changes (SIGHUP still reloads)', apply: (s) => void (s.watch = false) },
 ];
 
-export const SERVE_USAGE = 'warden serve [--listen HOST:PORT] [--metrics HOST:PORT|off] [CONFIG.toml]';
+export const SERVE_USAGE = 'warden serve [--listen HOST:PORT] [--metrics HOST:PORT|off] [--processes N] [CONFIG.toml]';
 export const SERVE_SUMMARY = 'Serve WASI modules as HTTP handlers (WAGI), a fresh sandbox per request';
 export const SERVE_EXIT_CODES = `Exit status:
   0      stopped by SIGTERM or SIGINT after in-flight requests finished
@@ -47,21 +58,23 @@ export async function serveCommand(state: ServeState, positional: readonly strin
   const [given, ...extra] = positional;
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])} (usage: ${SERVE_USAGE})`);
   const config = given ?? (existsSync('warden.toml') ? 'warden.toml' : EXAMPLE_CONFIG);
-  const opts: ServeOptions = { log: (line) => out(line + '\n') };
+  const log = lineWriter(1);
+  const opts: ServeOptions = { log };
   if (state.listen) (opts.host = state.listen.host), (opts.port = state.listen.port);
   if (state.metrics === false) opts.metricsPort = false;
   else if (state.metrics) (opts.metricsHost = state.metrics.host), (opts.metricsPort = state.metrics.port);
   if (state.watch !== undefined) opts.watch = state.watch;
+  if (state.processes !== undefined) opts.processes = state.processes;
   const server = await startServer(config, opts);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) {
-        out(JSON.stringify({ time: new Date().toISOString(), msg: `second ${signal}: exiting without draining` }) + '\n');
+        log(JSON.stringify({ time: new Date().toISOString(), msg: `second ${signal}: exiting without draining` }));
         process.exit(1);
       }
       stopping = true;
-      out(JSON.stringify({ time: new Date().toISOString(), msg: `${signal}: draining in-flight requests` }) + '\n');
+      log(JSON.stringify({ time: new Date().toISOString(), msg: `${signal}: draining in-flight requests` }));
       server.close().then(
         () => resolve(0),
         (e: unknown) => {

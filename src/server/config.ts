@@ -65,6 +65,7 @@ export const SERVER_CONFIG_SPEC = {
         metrics: { type: 'string', pattern: /^(?:off|(?:(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?\d{1,5})$/, patternDoc: 'HOST:PORT, PORT or "off"', doc: 'address of the Prometheus /metrics listener' },
         name: { type: 'string', doc: 'SERVER_NAME when a request has no Host header' },
         workers: { type: 'integer', min: 1, max: 256, doc: 'worker threads for isolation = "worker" routes' },
+        processes: { type: 'integer', min: 1, max: 256, doc: 'server processes sharing the listener (default 1)' },
         'header-timeout': { type: 'duration', doc: 'time a client has to send the request headers (408 past it)' },
         'body-timeout': { type: 'duration', doc: 'time a client has to send the whole request, body included (408 past it)' },
         'idle-timeout': { type: 'duration', doc: 'keep-alive connections idle longer than this are closed' },
@@ -148,6 +149,7 @@ export interface ServerSettings {
   metrics: { host: string; port: number } | undefined;
   name: string | undefined;
   workers: number;
+  processes: number;
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
   idleTimeoutMs: number;
@@ -212,6 +214,7 @@ export function normalizeConfig(data: unknown, source: string, baseDir: string, 
     metrics: metricsText === 'off' ? undefined : parseListen(metricsText, 'server.metrics', source),
     name: s.name,
     workers,
+    processes: s.processes ?? 1,
     headerTimeoutMs: s['header-timeout'] ?? SERVE_DEFAULTS.headerTimeoutMs,
     bodyTimeoutMs: s['body-timeout'] ?? SERVE_DEFAULTS.bodyTimeoutMs,
     idleTimeoutMs: s['idle-timeout'] ?? SERVE_DEFAULTS.idleTimeoutMs,

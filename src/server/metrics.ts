@@ -84,3 +84,36 @@ export class ServerMetrics {
     return out.join('\n') + '\n';
   }
 }
+
+/**
+ * Several processes' /metrics texts as one: samples with the same name and labels summed (counters,
+ * histograms, in-flight and queue gauges all add up across processes), the start time the earliest.
+ */
+export function mergeMetrics(texts: readonly string[]): string {
+  const families = new Map<string, { comments: string[]; series: Map<string, number> }>();
+  for (const text of texts) {
+    let family = families.get('') ?? { comments: [], series: new Map<string, number>() };
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      if (line.startsWith('#')) {
+        const name = line.split(' ')[2] ?? '';
+        let f = families.get(name);
+        if (!f) families.set(name, (f = { comments: [], series: new Map() }));
+        if (!f.comments.includes(line)) f.comments.push(line);
+        family = f;
+        continue;
+      }
+      const sp = line.lastIndexOf(' ');
+      const series = line.slice(0, sp);
+      const v = Number(line.slice(sp + 1));
+      const prev = family.series.get(series);
+      family.series.set(series, prev === undefined ? v : series === 'warden_start_time_seconds' ? Math.min(prev, v) : prev + v);
+    }
+  }
+  const out: string[] = [];
+  for (const f of families.values()) {
+    out.push(...f.comments);
+    for (const [k, v] of f.series) out.push(`${k} ${v}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,6 +1,7 @@
 // `warden serve` as a library: an HTTP server running a fresh sandbox per request under per-route limits
 // (WAGI contract), with admission control, JSON request logs, Prometheus metrics on a separate listener,
 // reload without dropping requests (API, SIGHUP in the CLI, file watch) and graceful draining shutdown.
+import cluster from 'node:cluster';
 import { watch, readFileSync, type FSWatcher } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -10,6 +11,7 @@ import { WardenError } from '../errors.js';
 import type { RunOptions, RunResult } from '../sandbox/options.js';
 import { createWorkerPool, type WorkerPool } from '../workers/index.js';
 import { BadRequest, cgiEnvironment, parseCgiResponse } from './cgi.js';
+import { startCluster } from './cluster.js';
 import { loadConfig, type LoadedConfig, type ServerConfig } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { buildRoutes, type Route, type RouteTable } from './routes.js';
@@ -27,6 +29,10 @@ export interface ServeOptions {
   log?: (line: string) => void;
   /** Reload on config/module file changes (default: the config's server.watch, true unless set). */
   watch?: boolean;
+  /** Server processes (default: the config's server.processes, else 1); more than 1 needs a config file. */
+  processes?: number;
+  /** @internal A cluster's server process: no "listening" line of its own (the primary writes it). */
+  quiet?: boolean;
 }
 
 export interface WardenServer {
@@ -36,6 +42,8 @@ export interface WardenServer {
   readonly metricsUrl: string | undefined;
   /** The configuration in use. */
   readonly config: LoadedConfig;
+  /** This process's metrics in the Prometheus text format ("" for a cluster's primary: scrape metricsUrl). */
+  metrics(): string;
   /** Re-reads the config (and modules) and switches to it; in-flight requests finish on the old one. Rejects (keeping the old config) if it is invalid. */
   reload(): Promise<void>;
   /** Stops accepting, lets in-flight requests finish (up to server.drain-timeout), then closes everything. */
@@ -54,6 +62,7 @@ export const SERVER_SOFTWARE = `Warden/${VERSION} WAGI/1`;
 /** Guest stderr kept in a request's log line at most (the rest is counted, not logged). */
 const STDERR_LOG_BYTES = 4096;
 const RELOAD_DEBOUNCE_MS = 150;
+const EMPTY = Buffer.alloc(0);
 
 /** What a client is told: a status and a short reason, never guest internals. */
 const ERROR_BODIES: Record<number, string> = {
@@ -93,6 +102,11 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
 
   let current = loadConfig(config);
   const settings = current.server;
+  const processes = opts.processes ?? settings.processes;
+  if (processes > 1 && cluster.isPrimary) {
+    if (typeof config !== 'string') throw new WardenError('config', `server.processes = ${processes} needs a config file (each process reads it): pass its path`);
+    return startCluster(config, processes, opts);
+  }
   let table: RouteTable = await buildRoutes(current, undefined);
   const metrics = new ServerMetrics();
   let pool: WorkerPool | undefined;
@@ -244,7 +258,8 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     if (route.gate.full) return respondError(res, rec, 503, declared !== undefined && declared !== '0' || req.headers['transfer-encoding'] !== undefined);
 
     // The whole body first (bounded by the body timeout of the HTTP server): a slow client holds no sandbox slot.
-    const body = await readBody(req, cap);
+    // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 6.3).
+    const body = declared === undefined && req.headers['transfer-encoding'] === undefined ? EMPTY : await readBody(req, cap);
     if (body === 'aborted') {
       rec.error = 'client went away while sending the body';
       rec.status = 499;
@@ -483,13 +498,14 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     return closing;
   }
 
-  event('listening', { url, metrics: metricsUrl, routes: table.routes.map((r) => r.spec.path) });
+  if (!opts.quiet) event('listening', { url, metrics: metricsUrl, routes: table.routes.map((r) => r.spec.path) });
   return {
     url,
     metricsUrl,
     get config() {
       return current;
     },
+    metrics: () => metrics.render(),
     reload,
     close,
   };
