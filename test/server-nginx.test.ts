@@ -18,14 +18,16 @@ const TEMPLATE = fileURLToPath(new URL('../../examples/nginx/nginx.conf', import
 const LISTEN = 'listen 127.0.0.1:8080;';
 const NODES = ['server 127.0.0.1:8081 ', 'server 127.0.0.1:8082 '];
 
+/** The nginx binary: $NGINX if set (only it), else the usual places. */
 function findNginx(): string | undefined {
-  for (const p of [process.env['NGINX'], '/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx', '/usr/local/bin/nginx']) {
-    if (p && existsSync(p) && spawnSync(p, ['-v']).status === 0) return p;
+  const env = process.env['NGINX'];
+  for (const p of env ? [env] : ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx', '/usr/local/bin/nginx']) {
+    if (existsSync(p) && spawnSync(p, ['-v']).status === 0) return p;
   }
   return undefined;
 }
 const NGINX = findNginx();
-const skip = NGINX === undefined ? 'nginx is not installed (apt-get install nginx): the load-balancer example is not tested' : false;
+const skip = NGINX === undefined ? `nginx not found (${process.env['NGINX'] ? `NGINX=${process.env['NGINX']}` : 'apt-get install nginx'}): the load-balancer example is not tested` : false;
 
 /** A loopback port that was free a moment ago. */
 function freePort(): Promise<number> {
