@@ -116,6 +116,19 @@ export class Cursor {
   }
 
   u32(): number {
+    // one-byte LEBs (most indices) without the general loop
+    const pos = this.pos;
+    if (pos < this.end) {
+      const b = this.buf[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    return this.u32Long();
+  }
+
+  private u32Long(): number {
     const buf = this.buf;
     let pos = this.pos;
     let result = 0;
@@ -138,6 +151,10 @@ export class Cursor {
   skipLeb(max = 10): void {
     const buf = this.buf;
     let pos = this.pos;
+    if (pos < this.end && buf[pos]! < 0x80) {
+      this.pos = pos + 1;
+      return;
+    }
     for (let i = 0; i < max; i++) {
       if (pos >= this.end) this.fail('unexpected end of input', pos);
       if (buf[pos++]! < 0x80) {
