@@ -190,6 +190,10 @@ export function refusedResult(error: WardenError): RunResult {
 /** Limit profiles kept per module. */
 const VARIANT_ENTRIES = 8;
 
+/** Digests of modules that passed each (frozen, so unchanging) policy: a module is checked once per policy. */
+const passedDigests = new WeakMap<Policy, Set<string>>();
+const PASSED_DIGESTS = 1024;
+
 /** Compiled modules by digest; bounded, least recently used dropped first. */
 const cache = new Map<string, Promise<CompiledModule>>();
 export const CACHE_ENTRIES = 64;
@@ -300,9 +304,15 @@ export async function compile(input: Uint8Array | ArrayBuffer, options: CompileO
       throw new WardenError('config', 'policy must be a Policy from parsePolicy() or loadPolicyFile()');
     }
     if (options.signature !== undefined && !(options.signature instanceof Uint8Array)) throw new WardenError('config', 'signature must be a Uint8Array (a detached signature)');
-    enforcePolicy(bytes, options.policy, { detachedSignature: options.signature });
+    const policy = options.policy;
+    const seen = options.signature === undefined && Object.isFrozen(policy) ? passedDigests.get(policy) : undefined;
+    if (!seen?.has(digest)) enforcePolicy(bytes, policy, { detachedSignature: options.signature });
     if (options.signature === undefined) {
-      const policy = options.policy;
+      if (Object.isFrozen(policy)) {
+        if (!seen) passedDigests.set(policy, new Set([digest]));
+        else if (seen.size >= PASSED_DIGESTS) seen.clear(), seen.add(digest); // bounded: a busy host re-checks now and then
+        else seen.add(digest);
+      }
       return compileChecked(digest, bytes, options).then((cm) => (cm.markPassed(policy), cm));
     }
   }
