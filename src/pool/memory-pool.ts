@@ -4,6 +4,7 @@
 import { instrument } from '../instrument/index.js';
 import type { CompiledModule, LimitProfile, ModuleVariant } from '../sandbox/compile.js';
 import { MEMORY_IMPORT, memoryToImport, type Unpoolable } from './rewrite.js';
+import { RecycledInstance, recyclePlan, type Unrecyclable } from './recycle.js';
 
 const PAGE = 65536;
 /** Memories larger than this are not pooled (zeroing them costs more than V8's fresh, lazily zeroed pages). */
@@ -26,14 +27,62 @@ export class MemoryPool {
   private readonly share = { bytes: 0 };
   created = 0;
   reused = 0;
+  /** Idle recycled instances (src/pool/recycle.ts), each with its memory. */
+  private readonly idleInstances: RecycledInstance[] = [];
+  /** The memory right after instantiation (zeros + active data), taken from the first recycled instance. */
+  private image: Uint8Array | undefined;
+  instancesCreated = 0;
+  instancesReused = 0;
 
   constructor(
     /** The rewritten module: it imports `warden.memory`. */
     readonly variant: ModuleVariant,
     readonly initial: number,
     readonly maximum: number | undefined,
+    /** The mutable globals to reset when instances are recycled, or why they are not. */
+    public recycle: { globals: string[] } | Unrecyclable,
   ) {
     dropped.register(this, this.share);
+  }
+
+  /** An instance to reuse (reset to its initial state), a new recyclable one, or undefined if this module's can't be. */
+  acquireInstance(): RecycledInstance | undefined {
+    if (typeof this.recycle === 'string') return undefined;
+    const idle = this.idleInstances.pop();
+    if (idle) {
+      this.instancesReused++;
+      idleBytes -= this.initial * PAGE;
+      this.share.bytes -= this.initial * PAGE;
+      return idle;
+    }
+    let r: RecycledInstance;
+    try {
+      r = new RecycledInstance(this.variant.module, this.variant.imports, this.acquire(), MEMORY_IMPORT, this.recycle.globals);
+    } catch (e) {
+      // Instantiation itself failed (e.g. a data segment out of bounds): runs take the ordinary path,
+      // which reports the error as a fresh instantiation would.
+      this.recycle = 'undecodable';
+      return undefined;
+    }
+    this.out.delete(r.memory);
+    this.image ??= new Uint8Array(r.memory.buffer).slice();
+    this.instancesCreated++;
+    return r;
+  }
+
+  /** Takes an instance back after its run: reset to its initial state and kept, or dropped if its memory grew. */
+  releaseInstance(r: RecycledInstance): void {
+    const bytes = this.initial * PAGE;
+    if (!this.image || !r.reset(this.image)) return;
+    if (this.idleInstances.length >= FREE_PER_MODULE || idleBytes + bytes > POOL_IDLE_BYTES) return;
+    this.idleInstances.push(r);
+    idleBytes += bytes;
+    this.share.bytes += bytes;
+  }
+
+  /** Recycled instances waiting for reuse. */
+  get idleInstanceCount(): number {
+    return this.idleInstances.length;
   }
 
   /** A memory of the module's initial size, all zero. */
@@ -93,14 +142,17 @@ export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<M
       const rw = memoryToImport(bytes);
       if (typeof rw === 'string') return rw;
       if (rw.initial * PAGE > POOL_MAX_BYTES) return 'large memory';
-      const module = await WebAssembly.compile(rw.bytes);
+      const plan = recyclePlan(rw.bytes);
+      const final = typeof plan === 'string' ? rw.bytes : plan.bytes;
+      const shift = rw.codeShift + (typeof plan === 'string' ? 0 : plan.codeShift);
+      const module = await WebAssembly.compile(final);
       const variant: ModuleVariant = {
         module,
         requires,
         imports: WebAssembly.Module.imports(module),
-        original: (f, off) => original(f, off - rw.codeShift),
+        original: (f, off) => original(f, off - shift),
       };
-      return new MemoryPool(variant, rw.initial, rw.maximum);
+      return new MemoryPool(variant, rw.initial, rw.maximum, typeof plan === 'string' ? plan : { globals: plan.globals });
     })();
     p.catch(() => byProfile!.delete(key));
     byProfile.set(key, p);
@@ -118,6 +170,11 @@ export function isPool(p: MemoryPool | Unpoolable): p is MemoryPool {
 export interface PooledMemory {
   variant: ModuleVariant;
   imports: Record<string, WebAssembly.Memory>;
+  /**
+   * The run's instance: a recycled one bound to these imports' functions, or a new one. `imports` must
+   * hold the variant's imports (this run's memory among them).
+   */
+  instantiate(imports: WebAssembly.Imports): WebAssembly.Instance;
   release(): void;
 }
 
@@ -144,6 +201,31 @@ export async function pooledMemory(cm: CompiledModule, profile: LimitProfile): P
   }
   if (!(p instanceof MemoryPool)) return undefined;
   const pool = p;
+  const recycled = pool.acquireInstance();
+  if (recycled) {
+    const descriptors = pool.variant.imports;
+    return {
+      variant: pool.variant,
+      imports: { [MEMORY_IMPORT.name]: recycled.memory },
+      instantiate(imports) {
+        const fns: ((...a: unknown[]) => unknown)[] = [];
+        for (const d of descriptors) {
+          if (d.kind !== 'function') continue;
+          const f = (imports[d.module] as Record<string, unknown> | undefined)?.[d.name];
+          if (typeof f !== 'function') throw new Error(`recycled instance: no function for ${d.module}.${d.name}`);
+          fns.push(f as (...a: unknown[]) => unknown);
+        }
+        recycled.bind(fns);
+        return recycled.instance;
+      },
+      release: () => pool.releaseInstance(recycled),
+    };
+  }
   const memory = pool.acquire();
-  return { variant: pool.variant, imports: { [MEMORY_IMPORT.name]: memory }, release: () => pool.release(memory) };
+  return {
+    variant: pool.variant,
+    imports: { [MEMORY_IMPORT.name]: memory },
+    instantiate: (imports) => new WebAssembly.Instance(pool.variant.module, imports),
+    release: () => pool.release(memory),
+  };
 }

@@ -302,7 +302,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
     if (!exported.includes(entry)) return result(EXIT_FAILURE, noEntry(cm, options.invoke));
     const args = options.invoke !== undefined ? invokeArgs(entry, cm.signatures?.exports.get(entry), options.invokeArgs ?? []) : [];
 
-    instance = new WebAssembly.Instance(variant.module, imports);
+    instance = pooled ? pooled.instantiate(imports) : new WebAssembly.Instance(variant.module, imports);
     const memory = instance.exports['memory'];
     if (memory instanceof WebAssembly.Memory) ctx.bindMemory(memory);
     const exports = instance.exports;
