@@ -167,6 +167,7 @@ function get(url: string): Promise<{ status: number; body: string }> {
 interface Sample extends WrkResult {
   /** The server's CPU over the measured run, in cores. */
   serverCores: number;
+  seconds: number;
 }
 
 /** A warm-up, then the measured wrk run with the server's CPU time around it. */
@@ -176,10 +177,12 @@ async function measure(s: Started, path: string, seconds: number, warm: number, 
   await wrk(s.url + path, warm, connections);
   const c0 = cpuSeconds(s.child.pid!);
   const r = await wrk(s.url + path, seconds, connections);
-  return { ...r, serverCores: (cpuSeconds(s.child.pid!) - c0) / seconds };
+  return { ...r, serverCores: (cpuSeconds(s.child.pid!) - c0) / seconds, seconds };
 }
 
 const fmtRps = (x: number): string => x.toFixed(0);
+/** The server's CPU time per request answered during the measured run, in microseconds. */
+const cpuPerRequest = (x: Sample): number => (x.serverCores * x.seconds * 1e6) / x.requests;
 const fmtCores = (x: number): string => x.toFixed(2);
 
 export function wrkMissing(): string | undefined {
@@ -246,11 +249,15 @@ export async function runServeBench(opts: { quick: boolean; reps?: number; log: 
         fmtRatio(pairedRatios(xs.map((x) => x.rps), bare.map((x) => x.rps))),
         fmtCores(median(xs.map((x) => x.serverCores))),
         fmtCores(median(xs.map((x) => x.cpu / seconds))),
+        median(xs.map(cpuPerRequest)).toFixed(0),
       ];
     });
-    log(table(['hello world, fresh sandbox per request', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs bare', 'server cores', 'wrk cores'], rows));
+    log(table(['hello world, fresh sandbox per request', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs bare', 'server cores', 'wrk cores', 'server CPU us/req'], rows));
     const inline = pairedRatios(samples.get(contenders[1]!.name)!.map((x) => x.rps), bare.map((x) => x.rps));
     log(`warden serve (inline) / bare node http, req/s: ${fmtRatio(inline)} (goal >= 0.7: ${median(inline) >= 0.7 ? 'met' : 'NOT met'})`);
+    // CPU per request is less disturbed by other load than req/s: its inverse ratio is what req/s would be on an idle machine, both CPU-bound.
+    const byCpu = pairedRatios(bare.map(cpuPerRequest), samples.get(contenders[1]!.name)!.map(cpuPerRequest));
+    log(`bare CPU per request / warden serve (inline) CPU per request: ${fmtRatio(byCpu)} (the req/s ratio if both were CPU-bound on one core)`);
 
     await mixedRun({ config, dir, rounds, seconds, warm, log });
     log(`after: ${busy()}`);
@@ -262,6 +269,21 @@ export async function runServeBench(opts: { quick: boolean; reps?: number; log: 
       '"server cores" = the server process\'s CPU time (all threads) / wall time; wrk runs on the same 2-core-or-so machine and takes CPU of its own ("wrk cores"), ' +
       'so every server here is measured with less than the whole machine; warden logs one JSON line per request to a file.',
   );
+}
+
+/** "504 x3, 503 x3459": the statuses the server logged for `route` (its JSON request log). */
+function statusCounts(logFile: string, route: string): string {
+  const counts = new Map<number, number>();
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const rec = JSON.parse(line) as { route?: string; status?: number };
+      if (rec.route === route && rec.status !== undefined) counts.set(rec.status, (counts.get(rec.status) ?? 0) + 1);
+    } catch {
+      // a line cut short when the server stopped
+    }
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([st, n]) => `${st} x${n}`).join(', ') || 'none logged';
 }
 
 /** Healthy /hello alone, then with a second wrk on the runaway route at the same time (half the connections); a health request after. */
@@ -278,7 +300,9 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
   const runaway: WrkResult[] = [];
   let healthy = true;
   for (let r = 0; r < o.rounds; r++) {
-    const s = await startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', o.config], join(o.dir, `mixed-${r}.log`));
+    const logFile = join(o.dir, `mixed-${r}.log`);
+    const s = await startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', o.config], logFile);
+    let line = '';
     try {
       const alone = await measure(s, '/hello', o.seconds, o.warm, conns);
       const [m, loop] = await Promise.all([wrk(s.url + '/hello', o.seconds, conns), wrk(s.url + '/runaway', o.seconds, conns)]);
@@ -288,15 +312,14 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
       solo.push(alone);
       mixed.push(m);
       runaway.push(loop);
-      log(
+      line =
         `round ${r + 1}: /hello alone ${fmtRps(alone.rps)} req/s p50 ${fmtMs(alone.p50)} p99 ${fmtMs(alone.p99)} ms; ` +
           `with /runaway: ${fmtRps(m.rps)} req/s p50 ${fmtMs(m.p50)} p99 ${fmtMs(m.p99)} ms${m.non2xx ? ` (${m.non2xx} non-2xx)` : ''}; ` +
-          `/runaway ${loop.requests} requests, ${loop.non2xx} non-2xx (504 timeout / 503 refused); p99 ratio ${(m.p99 / alone.p99).toFixed(2)}x; ` +
-          `health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`,
-      );
+          `p99 ratio ${(m.p99 / alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
     } finally {
       await s.stop();
     }
+    log(`${line}; /runaway: ${runaway[r]?.requests ?? 0} requests (${statusCounts(logFile, '/runaway')})`);
   }
   const ratios = pairedRatios(mixed.map((x) => x.p99), solo.map((x) => x.p99));
   log(
