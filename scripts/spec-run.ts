@@ -109,6 +109,7 @@ console.log(`${'script'.padEnd(width)}${header()}`);
 const groups = new Map<string, Record<string, Outcome>>();
 const total: Record<string, Outcome> = {};
 const differing: string[] = [];
+const onlyOne: string[] = [];
 for (const file of files) {
   const r = results.get(file)!;
   const rel = relative(base, file).startsWith('..') ? file : relative(base, file);
@@ -123,6 +124,15 @@ for (const file of files) {
   const p = r.plain;
   const ins = r.instrumented;
   if (p && ins && (p.pass !== ins.pass || p.fail !== ins.fail || p.skip !== ins.skip)) differing.push(rel);
+  if (p && ins) {
+    // a command that fails in one mode only is a rewriter (or decoder) bug: always listed
+    const lineOf = (f: string): string => f.slice(0, f.indexOf(':'));
+    const failed = (o: Outcome): Set<string> => new Set(o.failures.map(lineOf));
+    const fp = failed(p);
+    const fi = failed(ins);
+    for (const f of ins.failures) if (!fp.has(lineOf(f))) onlyOne.push(`  instrumented only: ${rel}:${f}`);
+    for (const f of p.failures) if (!fi.has(lineOf(f))) onlyOne.push(`  plain only: ${rel}:${f}`);
+  }
   if (verbose) {
     for (const m of modes) for (const f of r[m]!.failures) console.log(`  FAIL [${m}] ${rel}:${f}`);
   }
@@ -142,6 +152,7 @@ for (const m of modes) {
   }
 }
 if (differing.length) console.log(`\nplain and instrumented counts differ in: ${differing.join(', ')}`);
+if (onlyOne.length) console.log(`\nfailing in one mode only (${onlyOne.length}):\n${onlyOne.join('\n')}`);
 console.log('');
 for (const m of modes) {
   const t = total[m]!;

@@ -17,12 +17,12 @@ function run(...args: string[]): { status: number | null; out: string } {
   return { status: r.status, out: r.stdout + r.stderr };
 }
 
-test('our control-flow script passes as-is and rewritten, with huge and with tiny fuel refills', () => {
+test('our control-flow and exception scripts pass as-is and rewritten, with huge and with tiny fuel refills', () => {
   for (const fuel of [[], ['--fuel', '1'], ['--fuel', '13']]) {
-    const r = run(...fuel, spec('control.wast'));
+    const r = run(...fuel, spec('control.wast'), spec('exceptions.wast'));
     assert.equal(r.status, 0, r.out);
-    assert.match(r.out, /total \[plain\]: 48 passed, 0 failed, 0 skipped/);
-    assert.match(r.out, /total \[instrumented\]: 48 passed, 0 failed, 0 skipped/);
+    assert.match(r.out, /total \[plain\]: 56 passed, 0 failed, 0 skipped/);
+    assert.match(r.out, /total \[instrumented\]: 56 passed, 0 failed, 0 skipped/);
   }
 });
 
