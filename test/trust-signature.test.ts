@@ -7,7 +7,7 @@ import { createHash, createPublicKey, verify as edVerify } from 'node:crypto';
 import { secretKeyFromSeed, generateKeyPair, type PublicKey } from '../src/trust/keys.js';
 import { signModule, detachSignature } from '../src/trust/sign.js';
 import { verifyModule, assertSigned, describeSignatures } from '../src/trust/verify.js';
-import { customSection, moduleSections } from '../src/trust/signature-format.js';
+import { customSection, decodeSignatureData, encodeSignatureData, moduleSections } from '../src/trust/signature-format.js';
 import { WardenError } from '../src/errors.js';
 import { wat } from './api-modules.js';
 
@@ -326,6 +326,23 @@ describe('signing and verifying', () => {
     const signed = signModule(padded, key);
     assert.equal(signed.canonicalized, true);
     assert.equal(toHex(signed.module), toHex(hex(SIGNED)));
+  });
+
+  it('caps the Ed25519 checks one verification makes (signature data is attacker-controlled)', () => {
+    const module = hex(`${HEADER} ${BODY}`);
+    const junk = Array.from({ length: 256 }, (_, i) => ({ keyId: new Uint8Array(0), algorithm: 1, signature: new Uint8Array(64).fill(i) }));
+    const sets = Array.from({ length: 8 }, () => ({ hashes: [hex(H)], signatures: junk }));
+    const data = encodeSignatureData({ specVersion: 1, contentType: 1, hashFunction: 1, sets });
+    const keys = [generateKeyPair(), generateKeyPair()].map((k) => k.publicKey);
+    const v = verifyModule(module, keys, { detachedSignature: data });
+    assert.equal(v.verified, false);
+    assert.equal(v.signatureCount, 2048);
+    assert.match(v.reason!, /too many signatures to check \(more than 1024/);
+    // a real signature in the first set is still found
+    const real = signModule(module, key, { detached: true }).signature;
+    const withJunk = decodeSignatureData(real);
+    withJunk.sets.push(...sets);
+    assert.equal(verifyModule(module, [key.publicKey], { detachedSignature: encodeSignatureData(withJunk) }).verified, true);
   });
 
   it('refuses to sign a module with a signature section that is not first', () => {

@@ -35,6 +35,9 @@ export interface Verification {
   signatureCount: number;
 }
 
+/** Most Ed25519 verifications one verifyModule() call makes (keys x signatures). */
+export const MAX_CHECKS = 1024;
+
 const equalHashes = (a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean =>
   a.length === b.length && a.every((h, i) => Buffer.from(h).equals(b[i]!));
 
@@ -68,12 +71,16 @@ export function verifyModule(bytes: Uint8Array, keys: readonly PublicKey[], opti
   const actual = partHashes(bytes, sections);
   const valid = new Set<PublicKey>();
   const signedOtherContent = new Set<PublicKey>();
-  for (const set of data.sets) {
+  // Sets over this module's hashes first; the others only tell "modified after signing" apart. The number of
+  // Ed25519 checks is capped: signature data is attacker-controlled (up to 64 sets of 256 signatures).
+  const sets = [...data.sets].sort((a, b) => Number(equalHashes(b.hashes, actual)) - Number(equalHashes(a.hashes, actual)));
+  let budget = MAX_CHECKS;
+  for (const set of sets) {
     const message = signedMessage(set.hashes, data);
     const matches = equalHashes(set.hashes, actual);
     for (const key of keys) {
-      if (valid.has(key)) continue;
-      const ok = set.signatures.some((g) => g.algorithm === ALG_ED25519 && g.signature.length === 64 && edVerify(null, message, key.object, g.signature));
+      if (valid.has(key) || (!matches && signedOtherContent.has(key))) continue;
+      const ok = set.signatures.some((g) => g.algorithm === ALG_ED25519 && g.signature.length === 64 && budget-- > 0 && edVerify(null, message, key.object, g.signature));
       if (ok) (matches ? valid : signedOtherContent).add(key);
     }
   }
@@ -81,6 +88,7 @@ export function verifyModule(bytes: Uint8Array, keys: readonly PublicKey[], opti
   if (validKeys.length > 0) return { verified: true, validKeys, source, signatureCount: count };
   if (keys.length === 0) return fail('no public key to verify with', source, count);
   const names = (ks: Iterable<PublicKey>): string => [...ks].map((k) => `${k.source} (${keyFingerprint(k)})`).join(', ');
+  if (budget < 0) return fail(`too many signatures to check (more than ${MAX_CHECKS} key and signature pairs)`, source, count);
   if (signedOtherContent.size > 0) return fail(`the module was modified after it was signed: the signature by ${names(signedOtherContent)} covers other content`, source, count);
   return fail(`no valid signature by ${names(keys)} (${count} signature${count === 1 ? '' : 's'} by other keys)`, source, count);
 }
