@@ -116,6 +116,11 @@ function checkCString(what: string, s: unknown): string {
   return s;
 }
 
+/** A string without NUL (the common case, checked without building an error message). */
+function isCString(s: unknown): s is string {
+  return typeof s === 'string' && !s.includes('\0');
+}
+
 function checkCap(what: string, v: unknown): number {
   if (v === undefined) return DEFAULT_OUTPUT_CAP;
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) bad(`${what} must be a non-negative integer`);
@@ -168,14 +173,18 @@ export function checkOptions(o: RunOptions): CheckedOptions {
   if (typeof o !== 'object' || o === null) bad('run options must be an object');
   const argv0 = checkCString('argv0', o.argv0 ?? 'main.wasm');
   if (o.args !== undefined && !Array.isArray(o.args)) bad('args must be an array of strings');
-  const args = [argv0, ...(o.args ?? []).map((a, i) => checkCString(`args[${i}]`, a))];
+  const args = [argv0];
+  if (o.args) for (let i = 0; i < o.args.length; i++) args.push(isCString(o.args[i]) ? o.args[i]! : checkCString(`args[${i}]`, o.args[i]));
   const env: [string, string][] = [];
   if (o.env !== undefined) {
     if (typeof o.env !== 'object' || o.env === null) bad('env must be an object of strings');
-    for (const [k, v] of Object.entries(o.env)) {
-      checkCString(`env name ${JSON.stringify(k)}`, k);
+    for (const k in o.env) {
+      if (!Object.hasOwn(o.env, k)) continue;
+      const v = o.env[k];
+      // Messages are built only on failure: this runs for every variable of every run.
+      if (!isCString(k)) checkCString(`env name ${JSON.stringify(k)}`, k);
       if (k === '' || k.includes('=')) bad(`env name ${JSON.stringify(k)} must be non-empty and contain no '='`);
-      env.push([k, checkCString(`env ${k}`, v)]);
+      env.push([k, isCString(v) ? v : checkCString(`env ${k}`, v)]);
     }
   }
   if (o.stdin !== undefined && typeof o.stdin !== 'string' && !(o.stdin instanceof Uint8Array)) {

@@ -18,11 +18,12 @@ const EMPTY_LIST: EncodedList = { blob: new Uint8Array(0), offsets: [] };
 function encodeList(items: readonly string[]): EncodedList {
   if (items.length === 0) return EMPTY_LIST;
   const blob = encodeUtf8(items.join('\0') + '\0');
+  // The items contain no NUL (checked by the caller's options), so each one starts after the previous NUL.
   const offsets: number[] = new Array(items.length);
   let o = 0;
   for (let i = 0; i < items.length; i++) {
     offsets[i] = o;
-    o += Buffer.byteLength(items[i]!) + 1;
+    o = blob.indexOf(0, o) + 1;
   }
   return { blob, offsets };
 }
