@@ -8,8 +8,9 @@ export class Out {
   buf: Uint8Array;
   pos = 0;
 
-  constructor(size = 1 << 16) {
-    this.buf = new Uint8Array(Math.max(64, size));
+  /** A buffer of `size` bytes, or `reuse` (written over from the start) when it is at least that big. */
+  constructor(size = 1 << 16, reuse?: Uint8Array) {
+    this.buf = reuse && reuse.length >= size ? reuse : new Uint8Array(Math.max(64, size));
   }
 
   ensure(n: number): void {

@@ -54,6 +54,13 @@ export interface Instrumented {
 export const FUEL_IMPORT = { module: 'warden', name: 'fuel' } as const;
 const PAGE = 65536;
 
+/**
+ * instrument()'s output buffer, kept from one call to the next (up to SCRATCH_KEEP bytes): a fresh large
+ * buffer per call costs zeroing, page faults and the garbage collections V8 starts for external memory.
+ */
+let scratch: Uint8Array | undefined;
+const SCRATCH_KEEP = 16 << 20;
+
 interface Section {
   id: number;
   start: number;
@@ -276,6 +283,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     fuelFunc: importedFuncs,
     paramCounts,
     growCheck: capPages !== null && (memories.length > 1 || importedMemories.length > 0) ? { memories: memories.length, capPages } : null,
+    tableGrowCheck: tableCap !== undefined && importedTables > 0 ? { imported: importedTables, cap: tableCap } : null,
     map: new OffsetMap(),
   };
   const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
@@ -285,7 +293,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   // Sized for the usual growth (inserted code is about half the code section; more for tiny functions): an
   // oversized buffer costs page faults and zeroing, and Out grows if this is short.
   const codeSec = find(10);
-  const out = new Out(bytes.length + (codeSec ? codeSec.end - codeSec.start : 0) + 256);
+  const out = new Out(bytes.length + (codeSec ? codeSec.end - codeSec.start : 0) + 256, scratch);
+  scratch = undefined; // (not shared with a nested call, should one ever happen)
   out.bytes(bytes, 0, 8);
   const section = (id: number, body: () => void): void => {
     out.byte(id);
@@ -541,8 +550,11 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   emitMissingBefore(100);
   ctx.map.trim();
 
+  // The result is an exact-size copy; the working buffer is kept for the next call unless it is large.
+  const result = out.buf.slice(0, out.pos);
+  if (out.buf.length <= SCRATCH_KEEP) scratch = out.buf;
   return {
-    bytes: out.result(),
+    bytes: result,
     requires: {
       fuel: fuel ? { ...FUEL_IMPORT, signature: '(i64) -> i64', global: fuelGlobalName } : null,
       memories: memoryNames,
