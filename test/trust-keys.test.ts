@@ -13,7 +13,9 @@ import {
   generateKeyPair,
   parsePublicKey,
   parseSecretKey,
+  parsePublicKeys,
   readPublicKeyFile,
+  readPublicKeyFiles,
   readSecretKeyFile,
   secretKeyFromSeed,
 } from '../src/trust/keys.js';
@@ -89,6 +91,25 @@ describe('key formats', () => {
     const rsa = join(tmp, 'id_rsa');
     assert.equal(spawnSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '1024', '-N', '', '-f', rsa]).status, 0);
     assert.throws(() => readPublicKeyFile(`${rsa}.pub`), configError(/only ssh-ed25519 OpenSSH keys are supported, got ssh-rsa/));
+  });
+});
+
+describe('OpenSSH keys files with several keys', () => {
+  it('every ssh-ed25519 line is a key (comments, options and other key types skipped, duplicates once)', () => {
+    const [a, b] = [generateKeyPair(), generateKeyPair()];
+    const line = (k: ReturnType<typeof generateKeyPair>, comment: string): string => {
+      const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 32]), k.publicKey.raw]);
+      return `ssh-ed25519 ${blob.toString('base64')} ${comment}`;
+    };
+    const file = join(tmp, 'team.keys');
+    writeFileSync(file, ['# the release team', line(a, 'alice@ci'), 'ssh-rsa AAAAB3NzaC1yc2E bob-rsa', `no-pty ${line(b, 'bob')}`, line(a, 'alice again'), ''].join('\n'));
+    const keys = readPublicKeyFiles(file);
+    assert.deepEqual(keys.map((k) => hex(k.raw)), [hex(a.publicKey.raw), hex(b.publicKey.raw)]);
+    assert.deepEqual(keys.map((k) => k.source), [`${file}:2`, `${file}:4`]);
+    assert.equal(verifyModule(signModule(MODULE, b).module, keys).verified, true);
+    assert.equal(readPublicKeyFiles(join(tmp, 'team.keys')).length, 2);
+    writeFileSync(join(tmp, 'one.keys'), line(a, 'x') + '\n');
+    assert.equal(parsePublicKeys(readFileSync(join(tmp, 'one.keys')), 'one').length, 1);
   });
 });
 

@@ -2,7 +2,7 @@
 // against one or more public keys; exit 0 when verified, 1 when not, with the reason on one line.
 import { readFileSync } from 'node:fs';
 import { WardenError } from '../errors.js';
-import { keyFingerprint, readPublicKeyFile, type PublicKey } from '../trust/keys.js';
+import { keyFingerprint, readPublicKeyFiles, type PublicKey } from '../trust/keys.js';
 import { verifyModule } from '../trust/verify.js';
 import { errorLine, out } from './output.js';
 import { UsageError, type FlagDef } from './flags.js';
@@ -16,7 +16,7 @@ export interface VerifyState {
 }
 
 export const VERIFY_FLAGS: readonly FlagDef<VerifyState>[] = [
-  { name: 'key', value: 'PUBFILE', help: 'Ed25519 public key: PEM, DER, wasmsign2 raw or OpenSSH\n(ssh-ed25519). Repeatable: any one key verifying is enough.', apply: (s, v) => void s.keys.push(v) },
+  { name: 'key', value: 'PUBFILE', help: 'Ed25519 public key: PEM, DER, wasmsign2 raw or OpenSSH\n(ssh-ed25519; a keys file with several lines gives each key).\nRepeatable: any one key verifying is enough.', apply: (s, v) => void s.keys.push(v) },
   { name: 'signature', value: 'SIGFILE', help: 'A detached signature (default: the module\'s embedded one).', apply: (s, v) => void (s.signature = v) },
   { name: 'all', help: 'Require a valid signature by every --key, not just one.', apply: (s) => void (s.all = true) },
   { name: 'json', help: 'Print the result as JSON (verified, keys, reason).', apply: (s) => void (s.json = true) },
@@ -38,7 +38,7 @@ export async function verifyCommand(state: VerifyState, positional: readonly str
   if (path === undefined) throw new UsageError(`missing MODULE.wasm (usage: ${VERIFY_USAGE})`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (state.keys.length === 0) throw new UsageError(`missing --key PUBFILE (usage: ${VERIFY_USAGE})`);
-  const keys = state.keys.map(readPublicKeyFile);
+  const keys = state.keys.flatMap(readPublicKeyFiles);
   let detached: Uint8Array | undefined;
   if (state.signature !== undefined) {
     try {

@@ -8,7 +8,7 @@ import { LIMITS_SPEC, toRunLimits } from '../limits/schema.js';
 import type { Feature } from '../binary/opcodes.js';
 import type { RunLimits } from '../sandbox/options.js';
 import { parseDigest, type Digest } from '../trust/digest.js';
-import { parsePublicKey, readPublicKeyFile, type PublicKey } from '../trust/keys.js';
+import { parsePublicKey, readPublicKeyFiles, type PublicKey } from '../trust/keys.js';
 import { WardenError } from '../errors.js';
 
 /** Proposal names a policy can allow or deny: the names src/binary/features.ts featuresUsed() reports. */
@@ -52,7 +52,7 @@ export const POLICY_SPEC = {
     },
     'require-signature': {
       type: 'list',
-      of: { type: 'string', doc: 'a public key file (relative to the policy file) or an inline key ("ssh-ed25519 AAAA...", "ed25519:<64 hex>", PEM text)' },
+      of: { type: 'string', doc: 'a public key file (relative to the policy file; an OpenSSH keys file gives each of its keys) or an inline key ("ssh-ed25519 AAAA...", "ed25519:<64 hex>", PEM text)' },
       doc: 'the module must be signed (wasmsign2 format) by one of these keys',
     },
     'require-all-signatures': { type: 'boolean', doc: 'require a signature by every key of require-signature (default: any one)' },
@@ -160,12 +160,12 @@ function deepFreeze<T>(v: T): T {
 }
 
 /** A key named in require-signature: inline (OpenSSH line, "ed25519:hex", PEM text) or a file relative to `baseDir`. */
-function policyKey(text: string, source: string, field: string, baseDir: string): PublicKey {
+function policyKeys(text: string, source: string, field: string, baseDir: string): PublicKey[] {
   const t = text.trim();
   const inline = /^(ssh-ed25519\s|ed25519:|-----BEGIN )/.test(t);
   try {
-    if (inline) return parsePublicKey(t, `${source}: ${field} (inline key)`);
-    return readPublicKeyFile(isAbsolute(t) ? t : resolve(baseDir, t));
+    if (inline) return [parsePublicKey(t, `${source}: ${field} (inline key)`)];
+    return readPublicKeyFiles(isAbsolute(t) ? t : resolve(baseDir, t));
   } catch (e) {
     if (!(e instanceof WardenError)) throw e;
     throw configError(source, field, e.message);
@@ -183,7 +183,7 @@ export function parsePolicy(data: unknown, source: string, baseDir: string = pro
   if (d.digests) policy.digests = [...new Set(d.digests.map((x) => parseDigest(x)))];
   if (d['require-signature']) {
     if (d['require-signature'].length === 0) throw configError(source, 'require-signature', 'lists no key (remove the field to not require signatures)');
-    const keys = d['require-signature'].map((k, i) => policyKey(k, source, `require-signature[${i}]`, baseDir));
+    const keys = d['require-signature'].flatMap((k, i) => policyKeys(k, source, `require-signature[${i}]`, baseDir));
     policy.requireSignature = { keys, all: d['require-all-signatures'] ?? false };
   } else if (d['require-all-signatures'] !== undefined) {
     throw configError(source, 'require-all-signatures', 'needs require-signature (the keys)');

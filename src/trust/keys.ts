@@ -3,7 +3,8 @@
 //
 // Accepted formats (detected from the content, never from the file name):
 //   public key:  PEM "-----BEGIN PUBLIC KEY-----" (SPKI), DER SPKI (44 bytes),
-//                wasmsign2 raw: 0x01 ‖ 32-byte key (33 bytes), OpenSSH "ssh-ed25519 AAAA... [comment]",
+//                wasmsign2 raw: 0x01 ‖ 32-byte key (33 bytes), OpenSSH "ssh-ed25519 AAAA... [comment]"
+//                (a file with several such lines, as authorized_keys or a forge's user.keys, holds several keys),
 //                inline in a policy: "ed25519:" + 64 hex digits
 //   secret key:  PEM "-----BEGIN PRIVATE KEY-----" (PKCS#8), DER PKCS#8 (48 bytes),
 //                wasmsign2 raw: 0x81 ‖ 32-byte seed ‖ 32-byte public key (65 bytes),
@@ -176,6 +177,23 @@ export function parseSecretKey(data: Uint8Array | string, source: string): Secre
   throw keyError(source, 'not an Ed25519 secret key (expected PEM, OpenSSH, DER or a wasmsign2 raw key)');
 }
 
+/**
+ * Every public key in `data`: an OpenSSH keys file (authorized_keys style, e.g. a team's keys) gives each of its
+ * ssh-ed25519 lines (other key types are skipped); any other format gives its one key.
+ */
+export function parsePublicKeys(data: Uint8Array | string, source: string): PublicKey[] {
+  const text = typeof data === 'string' ? data : isText(data) ? Buffer.from(data).toString('utf8') : '';
+  const found: PublicKey[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const m = /(?:^|\s)ssh-ed25519\s+([A-Za-z0-9+/=]+)/.exec(line);
+    if (!m || line.trimStart().startsWith('#')) return;
+    const where = `${source}:${i + 1}`;
+    const k = publicFromRaw(sshPublicBlob(Buffer.from(m[1]!, 'base64'), where), where);
+    if (!found.some((x) => Buffer.from(x.raw).equals(k.raw))) found.push(k);
+  });
+  return found.length > 1 ? found : [parsePublicKey(data, source)];
+}
+
 function readKeyFile(path: string, what: string): Buffer {
   try {
     const b = readFileSync(path);
@@ -189,6 +207,8 @@ function readKeyFile(path: string, what: string): Buffer {
 }
 
 export const readPublicKeyFile = (path: string): PublicKey => parsePublicKey(readKeyFile(path, 'public key'), path);
+/** Every key of a public key file (several for an OpenSSH keys file with several ssh-ed25519 lines). */
+export const readPublicKeyFiles = (path: string): PublicKey[] => parsePublicKeys(readKeyFile(path, 'public key'), path);
 export const readSecretKeyFile = (path: string): SecretKey => parseSecretKey(readKeyFile(path, 'secret key'), path);
 
 /** A fresh key pair. */
