@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../src/server/index.js';
@@ -185,6 +186,33 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
       assert.equal(ok.metricsUrl, undefined);
     } finally {
       await ok.close();
+    }
+  });
+
+  it('a route policy: the module must pass it, its env and dirs are granted by it, its limits are a ceiling', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-policy-'));
+    const policy = (body: string): string => {
+      writeFileSync(join(dir, 'p.toml'), body);
+      return 'p.toml';
+    };
+    const start = (route: Record<string, unknown>) => startServer({ baseDir: dir, route: [{ path: '/p', module: `${EXAMPLES}env.wasm`, ...route }] }, { port: 0, metricsPort: false, log: () => {} });
+    const refused = async (route: Record<string, unknown>, re: RegExp): Promise<void> => {
+      await assert.rejects(start(route), (e: unknown) => e instanceof WardenError && e.kind === 'config' && re.test(e.message));
+    };
+    await refused({ policy: policy('digests = ["' + 'b'.repeat(64) + '"]\n') }, /route\[0\]: policy: .*p\.toml: refused by policy .*module digest sha256:[0-9a-f]{64} is not the pinned sha256:b{64}/);
+    await refused({ policy: policy('[imports]\ndeny = ["wasi_snapshot_preview1::environ_*"]\n') }, /refused by policy/);
+    await refused({ policy: policy('[capabilities]\nenv = { A = "1" }\n'), env: { B: '2' } }, /environment variable "B" is not granted by the policy/);
+    await refused({ policy: policy('[limits]\ntimeout = "1s"\n'), limits: { timeout: '5s' } }, /limit timeout 5000 is above the policy's 1000/);
+    await refused({ policy: 'missing.toml' }, /policy: .*missing\.toml: .*no such file/);
+    const s = await start({ policy: policy('[capabilities]\nenv = { FROM_POLICY = "yes" }\nenv-allow = ["ROUTE_*"]\n[limits]\nfuel = 1000000\n'), env: { ROUTE_VAR: 'r' } });
+    try {
+      const r = await fetchRaw(`${s.url}/p`);
+      assert.equal(r.status, 200);
+      assert.match(r.text, /^FROM_POLICY=yes$/m);
+      assert.match(r.text, /^ROUTE_VAR=r$/m);
+      assert.match(r.text, /^REQUEST_METHOD=GET$/m);
+    } finally {
+      await s.close();
     }
   });
 

@@ -115,6 +115,8 @@ export const SERVE_DEFAULTS = {
 
 export interface RouteLimits {
   run: RunLimits & { timeoutMs: number; stdoutBytes: number; stderrBytes: number };
+  /** Only the run limits the config sets (a route policy's limits are a ceiling over these; defaults fill the rest). */
+  explicit: RunLimits;
   bodyBytes: number;
   concurrency: number;
   queue: number;
@@ -188,6 +190,7 @@ function routeLimits(base: RouteLimitsData | undefined, over: RouteLimitsData | 
       stdoutBytes: run.stdoutBytes ?? d.stdoutBytes,
       stderrBytes: run.stderrBytes ?? d.stderrBytes,
     },
+    explicit: run,
     bodyBytes: merged.body ?? d.bodyBytes,
     concurrency: merged.concurrency ?? (isolation === 'worker' ? workers : d.inlineConcurrency),
     queue: merged.queue ?? d.queue,

@@ -6,6 +6,9 @@ import { compile, type CompiledModule } from '../sandbox/compile.js';
 import type { DirOption, RunLimits } from '../sandbox/options.js';
 import { expectDigest, type Digest } from '../trust/digest.js';
 import { configError } from '../config/schema.js';
+import { WardenError } from '../errors.js';
+import { applyPolicy, enforcePolicy, loadPolicyFile, type Policy } from '../policy/index.js';
+import type { CgiRoute } from './cgi.js';
 import type { LoadedConfig, RouteSpec } from './config.js';
 
 /** Admission to a route: at most `concurrency` runs at once, at most `queue` more waiting; past that, 503. */
@@ -66,6 +69,8 @@ export interface Route {
   spec: RouteSpec;
   module: CompiledModule;
   gate: Gate;
+  /** The route's part of the CGI environment (its env, under a policy's). */
+  cgi: CgiRoute;
   dirs: DirOption[];
   limits: RunLimits;
 }
@@ -94,8 +99,22 @@ export class RouteTable {
   }
 }
 
+/**
+ * The limits of a route under a policy: what the config sets (already checked against the policy's ceiling),
+ * else the lower of the server default and the policy's ceiling.
+ */
+function layeredLimits(withDefaults: RunLimits, explicit: RunLimits, applied: RunLimits): RunLimits {
+  const out: Record<string, unknown> = { ...withDefaults };
+  for (const [k, v] of Object.entries(applied)) {
+    const d = (withDefaults as Record<string, unknown>)[k];
+    if (k in explicit || d === undefined) out[k] = v;
+    else if ((typeof d === 'number' || typeof d === 'bigint') && (typeof v === 'number' || typeof v === 'bigint')) out[k] = BigInt(v) < BigInt(d) ? v : d;
+  }
+  return out as RunLimits;
+}
+
 /** Reads, pins and compiles a route's module; every failure is a 'config' error naming the route. */
-async function loadModule(spec: RouteSpec): Promise<CompiledModule> {
+async function loadModule(spec: RouteSpec): Promise<{ module: CompiledModule; bytes: Uint8Array }> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(spec.modulePath);
@@ -119,7 +138,7 @@ async function loadModule(spec: RouteSpec): Promise<CompiledModule> {
   if (!cm.functionExports.includes('_start')) {
     throw configError(spec.where, 'module', `${spec.modulePath}: has no _start export (a WAGI handler is a WASI command module)`);
   }
-  return cm;
+  return { module: cm, bytes };
 }
 
 function checkDirs(spec: RouteSpec): DirOption[] {
@@ -143,18 +162,36 @@ export async function buildRoutes(config: LoadedConfig, previous: RouteTable | u
   const gates = new Map(previous?.routes.map((r) => [r.spec.path, r.gate]));
   const routes = await Promise.all(
     config.routes.map(async (spec): Promise<Route> => {
+      const { module, bytes } = await loadModule(spec);
+      let dirs = checkDirs(spec);
+      let env: Record<string, string> = spec.env;
+      let limits: RunLimits = spec.limits.run;
       if (spec.policyPath !== undefined) {
-        // TODO(policy): apply src/policy's loadPolicyFile/enforcePolicy/policyRunOptions once it is committed.
-        throw configError(spec.where, 'policy', 'route policies are not supported yet');
+        // The route's module must pass the policy; the route's dirs, env and limits are layered under it
+        // (granted dirs/env only, its limits a ceiling); the server's defaults fill what neither sets.
+        const at = (e: unknown): WardenError => configError(spec.where, 'policy', `${spec.policyPath}: ${(e as Error).message}`);
+        let policy: Policy;
+        try {
+          policy = loadPolicyFile(spec.policyPath);
+          enforcePolicy(bytes, policy);
+        } catch (e) {
+          throw at(e);
+        }
+        try {
+          const applied = applyPolicy({ ...(spec.dirs.length > 0 ? { dirs } : {}), env: spec.env, limits: spec.limits.explicit }, policy);
+          dirs = applied.dirs;
+          env = applied.env;
+          limits = layeredLimits(spec.limits.run, spec.limits.explicit, applied.limits);
+        } catch (e) {
+          throw at(e);
+        }
       }
-      const module = await loadModule(spec);
-      const dirs = checkDirs(spec);
       let gate = gates.get(spec.path);
       if (gate) {
         gate.concurrency = spec.limits.concurrency;
         gate.queue = spec.limits.queue;
       } else gate = new Gate(spec.limits.concurrency, spec.limits.queue);
-      return { spec, module, gate, dirs, limits: spec.limits.run };
+      return { spec, module, gate, cgi: { path: spec.path, prefix: spec.prefix, wildcard: spec.wildcard, env }, dirs, limits };
     }),
   );
   return new RouteTable(routes);

@@ -275,7 +275,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     try {
       const addr = req.socket.localPort ?? 0;
       cgi = cgiEnvironment(
-        route.spec,
+        route.cgi,
         {
           method: rec.method,
           path,
