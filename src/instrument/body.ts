@@ -17,6 +17,8 @@ export interface BodyContext {
   readonly paramCounts: readonly number[];
   /** Set when memory.grow must check the total of all memories inline (several or imported memories). */
   readonly growCheck: { readonly memories: number; readonly capPages: number } | null;
+  /** Set when table.grow of an imported table (whose maximum the module does not set) must check the cap inline. */
+  readonly tableGrowCheck: { readonly imported: number; readonly cap: number } | null;
   /** Where copied code went: (output offset, input offset, length) triples, in output order. */
   readonly map: OffsetMap;
 }
@@ -962,9 +964,41 @@ export class BodyRewriter {
           const bulk = BULK_COST.get(sub);
           const info = PREFIXED[PREFIX_MISC]![sub];
           if (!info) c.unsupported(`opcode 0xfc ${hex(sub)}`, at);
+          let table = -1;
+          if (sub === 15) {
+            const save = c.pos;
+            table = c.u32(); // table.grow's table
+            c.pos = save;
+          }
           skipImm(c, info, at);
           cost++;
           if (bulk) this.bulkCharge(at, bulk.shift, bulk.left);
+          const tg = ctx.tableGrowCheck;
+          if (tg && table >= 0 && table < tg.imported) {
+            // An imported table (the module cannot lower its maximum): before the table.grow (copied after this),
+            // with n in T: if (table.size + n > cap) n = 0xffffffff (a grow that always fails, giving -1).
+            out.byte(0x1a); // drop n
+            out.byte(0xfc);
+            out.u32(16); // table.size
+            out.u32(table);
+            out.byte(0xad); // i64.extend_i32_u
+            out.byte(0x20);
+            out.u32(T);
+            out.byte(0xad);
+            out.byte(0x7c); // i64.add
+            out.byte(0x42);
+            out.s64(tg.cap);
+            out.byte(0x56); // i64.gt_u
+            out.byte(0x04);
+            out.byte(0x40); // if
+            out.byte(0x41);
+            out.byte(0x7f); // i32.const -1
+            out.byte(0x21);
+            out.u32(T);
+            out.byte(0x0b);
+            out.byte(0x20);
+            out.u32(T);
+          }
           continue;
         }
         default: {
