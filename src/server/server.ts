@@ -444,7 +444,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     for (const w of watchers) w.close();
     watchers = [];
     if (!watchOn || draining) return;
-    const files = [...(current.file ? [current.file] : []), ...table.routes.map((r) => r.spec.modulePath)];
+    const files = [...(current.file ? [current.file] : []), ...table.routes.flatMap((r) => [r.spec.modulePath, ...(r.spec.policyPath ? [r.spec.policyPath] : [])])];
     const byDir = new Map<string, Set<string>>();
     for (const f of files) {
       const d = dirname(f);
