@@ -21,9 +21,13 @@ export const DEFAULT_LIMITS = {
 
 /**
  * Fuel handed to the guest per host call-back: the host gets control (and checks the deadline) once per
- * slice. At roughly 0.3-1 ns per unit in V8's optimising tier this is every 0.3-1 ms.
+ * slice. Measured rates: compute-bound C (bench/cpu) runs 7-20 units per ns in V8's optimising tier, so a
+ * slice is ~0.2-0.6 ms; call-heavy adversarial guests (test/guests/limits: call trees, recursion, loops
+ * through calls) 0.15-1.3 units per ns, so ~3-30 ms, which bounds how late a deadline is seen. A smaller
+ * slice made host calls a visible cost (bench/cpu, 2^20: about 3-7% more CPU time than an endless supply;
+ * 2^22 about half of that).
  */
-export const FUEL_SLICE = 1n << 20n;
+export const FUEL_SLICE = 1n << 22n;
 
 /** Largest fuel budget accepted (the counter is a signed 64-bit integer, with room below zero). */
 export const MAX_FUEL = (1n << 62n) - 1n;
