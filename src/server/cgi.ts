@@ -57,6 +57,19 @@ export interface CgiRoute {
   env: Readonly<Record<string, string>>;
 }
 
+/** HTTP_* names of header names seen (common ones repeat on every request); bounded. */
+const metaNames = new Map<string, string>();
+
+/** "x-forwarded-for" -> "HTTP_X_FORWARDED_FOR" (RFC 3875 4.1.18). */
+function metaName(header: string): string {
+  let m = metaNames.get(header);
+  if (m === undefined) {
+    m = `HTTP_${header.toUpperCase().replace(/-/g, '_')}`;
+    if (metaNames.size < 1024) metaNames.set(header, m);
+  }
+  return m;
+}
+
 /** "host:port", "[::1]:8080", "host" -> name and port (`port` when the header has none). */
 export function splitHost(host: string, port: string): [string, string] {
   const m = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(host);
@@ -95,7 +108,7 @@ export function cgiEnvironment(route: CgiRoute, req: CgiRequest, serverSoftware:
     if (SKIPPED_HEADERS.has(name)) continue;
     const v = req.headers[name];
     if (v === undefined) continue;
-    env[`HTTP_${name.toUpperCase().replace(/-/g, '_')}`] = Array.isArray(v) ? v.join(', ') : v;
+    env[metaName(name)] = Array.isArray(v) ? v.join(', ') : v;
   }
   const args = req.query === '' ? [] : req.query.split('&').filter((a) => a !== '').map((a) => decodePercent(a, 'query string'));
   return { env, argv0: decodePercent(req.path, 'path'), args };

@@ -306,14 +306,10 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     }
     let result: RunResult;
     try {
-      result = await runRoute(route, {
-        argv0: cgi.argv0,
-        args: cgi.args,
-        env: cgi.env,
-        stdin: body,
-        dirs: route.dirs,
-        limits: route.limits,
-      });
+      const options: RunOptions = { argv0: cgi.argv0, args: cgi.args, env: cgi.env, limits: route.limits };
+      if (body.length > 0) options.stdin = body;
+      if (route.dirs.length > 0) options.dirs = route.dirs;
+      result = await runRoute(route, options);
     } catch (e) {
       // host-side refusals: the worker pool is closing or busy -> 503; anything else is the server's fault
       if (e instanceof WardenError && (e.kind === 'busy' || e.kind === 'cancelled')) {
