@@ -2,14 +2,15 @@
 // runs .wast scripts (files, or directories searched recursively) through V8 as they are and after Warden's
 // rewriter, and prints pass/fail/skip counts per file, per directory and in total (exit status 1 on any failure).
 // --fuel N: fuel put in the counter at each refill (default 2^60; a small N makes the meter call the host often).
-// --instrument-only: only the rewritten modules. --jobs N: scripts run at once (default 2). --timeout S: per script.
+// --instrument-only: only the rewritten modules. --caps: rewrite with Warden's default memory and table caps too.
+// --jobs N: scripts run at once (default 2). --timeout S: per script (default 300).
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Mode, Outcome } from './spec/runner.js';
 import type { WorkerReply, WorkerRequest } from './spec/worker.js';
 
-const USAGE = 'usage: spec-run [--no-instrument | --instrument-only] [--fuel N] [--jobs N] [--timeout S] [--verbose] PATH...';
+const USAGE = 'usage: spec-run [--no-instrument | --instrument-only] [--caps] [--fuel N] [--jobs N] [--timeout S] [--verbose] PATH...';
 
 function fail(msg: string): never {
   console.error(`spec-run: ${msg}\n${USAGE}`);
@@ -22,6 +23,7 @@ let fuel = 1n << 60n;
 let jobs = 2;
 let timeoutS = 300;
 let verbose = false;
+let caps = false;
 const paths: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -29,6 +31,7 @@ for (let i = 0; i < args.length; i++) {
   if (a === '--no-instrument') modes = ['plain'];
   else if (a === '--instrument-only') modes = ['instrumented'];
   else if (a === '--verbose' || a === '-v') verbose = true;
+  else if (a === '--caps') caps = true;
   else if (a === '--fuel') {
     const v = value();
     if (!/^[1-9][0-9]*$/.test(v)) fail(`--fuel needs a positive integer, got "${v}"`);
@@ -61,7 +64,7 @@ const emptyOutcome = (): Outcome => ({ pass: 0, fail: 0, skip: 0, failures: [], 
 
 function runFile(file: string): Promise<Partial<Record<Mode, Outcome>>> {
   return new Promise((resolve) => {
-    const req: WorkerRequest = { file, modes, fuelSlice: fuel.toString() };
+    const req: WorkerRequest = { file, modes, fuelSlice: fuel.toString(), caps };
     const worker = new Worker(new URL('./spec/worker.js', import.meta.url), { workerData: req });
     let done = false;
     const finish = (r: Partial<Record<Mode, Outcome>>): void => {

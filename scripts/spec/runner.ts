@@ -6,7 +6,7 @@ import wabtInit from 'wabt';
 import { decode } from '../../src/binary/decoder.js';
 import { typeList, type Module, type ValType } from '../../src/binary/module.js';
 import { WardenError } from '../../src/errors.js';
-import { instrument, FUEL_IMPORT } from '../../src/instrument/index.js';
+import { instrument, FUEL_IMPORT, type InstrumentOptions } from '../../src/instrument/index.js';
 import { Drivers, heapName } from './driver.js';
 import { atom, head, parseScript, str, type SExpr, type SList } from './sexpr.js';
 import { describeExpected, describeValue, isNan, matches, parseConst, parseExpected, Unsupported, type Expected, type Value } from './values.js';
@@ -195,12 +195,15 @@ export class Script {
     }
   }
 
+  /** What instrument() is asked for besides fuel (the spec-run --caps option: Warden's default caps). */
+  instrumentOptions: InstrumentOptions = {};
+
   /** Warden's rewrite of a module (cached: every mode run sees the same bytes). */
   rewrite(bytes: Uint8Array): Uint8Array | Error {
     let r = this.rewritten.get(bytes);
     if (!r) {
       try {
-        r = instrument(bytes, {}).bytes;
+        r = instrument(bytes, this.instrumentOptions).bytes;
       } catch (e) {
         r = e instanceof Error ? e : new Error(String(e));
       }
@@ -322,6 +325,7 @@ class Execution {
   private moduleProblem(r: Exclude<Instantiated, { ok: true }>, plainOk: () => boolean): Error {
     const msg = errText(r.error);
     if (r.stage === 'rewrite') {
+      if (r.error instanceof WardenError && r.error.kind === 'memory') return new Skip(`above the caps: ${short(r.error.message, 60)}`);
       if (r.error instanceof WardenError && r.error.kind === 'invalid-module' && r.error.message.startsWith('unsupported:')) {
         return new Skip(`rewriter refuses: ${short(r.error.message.replace(/ at offset 0x[0-9a-f]+$/, ''), 60)}`);
       }
