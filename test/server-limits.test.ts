@@ -134,6 +134,25 @@ describe('warden serve: limits and error mapping', () => {
     assert.equal((await second).status, 504);
   });
 
+  it('a queued request whose client goes away leaves the queue (logged as 499)', async () => {
+    const metricsUrl = s.server.metricsUrl!;
+    const gauge = async (name: string): Promise<number> => metric((await fetchRaw(metricsUrl)).text, name, { route: '/slow' }) ?? 0;
+    const first = fetchRaw(`${s.url}/slow`);
+    await until(async () => (await gauge('warden_requests_in_flight')) === 1, 'the first request to run');
+    const u = new URL(s.url);
+    const sock = connect(Number(u.port), u.hostname);
+    sock.on('error', () => {});
+    sock.write('GET /slow?queued HTTP/1.1\r\nHost: x\r\n\r\n');
+    await until(async () => (await gauge('warden_queue_depth')) === 1, 'the second request to queue');
+    sock.destroy();
+    await until(async () => (await gauge('warden_queue_depth')) === 0, 'the queue to empty');
+    await until(() => s.requests().some((l) => l['path'] === '/slow?queued'), 'its log line');
+    const line = s.requests().find((l) => l['path'] === '/slow?queued')!;
+    assert.equal(line['status'], 499);
+    assert.equal(line['error'], 'client went away while queued');
+    assert.equal((await first).status, 504);
+  });
+
   it('a slow client sending its body holds no sandbox slot, and gets 408 when the body timeout passes', async () => {
     const u = new URL(s.url);
     const sock = connect(Number(u.port), u.hostname);

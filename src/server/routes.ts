@@ -30,23 +30,27 @@ export class Gate {
   }
 
   /**
-   * A slot: true (taken now), false (refused: the queue is full), or a promise resolved when a slot is
-   * handed over, with cancel() to leave the queue (then the promise never resolves).
+   * A slot: true (taken now), false (refused: the queue is full), or a place in the queue: `ready` resolves
+   * true when a slot is handed over, false if cancel() took the request out of the queue first.
    */
-  enter(): boolean | { ready: Promise<void>; cancel(): void } {
+  enter(): boolean | { ready: Promise<boolean>; cancel(): void } {
     if (this.active < this.concurrency) {
       this.active++;
       return true;
     }
     if (this.waiting.length >= this.queue) return false;
-    let wake!: () => void;
-    const ready = new Promise<void>((resolve) => (wake = resolve));
+    let settle!: (got: boolean) => void;
+    const ready = new Promise<boolean>((resolve) => (settle = resolve));
+    const wake = (): void => settle(true);
     this.waiting.push(wake);
     return {
       ready,
       cancel: () => {
         const i = this.waiting.indexOf(wake);
-        if (i >= 0) this.waiting.splice(i, 1);
+        if (i >= 0) {
+          this.waiting.splice(i, 1);
+          settle(false);
+        }
       },
     };
   }

@@ -301,8 +301,13 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     if (slot !== true) {
       const gone = (): void => slot.cancel();
       res.once('close', gone);
-      await slot.ready;
+      const got = await slot.ready;
       res.off('close', gone);
+      if (!got) {
+        rec.error = 'client went away while queued';
+        rec.status = 499;
+        return;
+      }
     }
     let result: RunResult;
     try {
@@ -371,7 +376,13 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     });
   const urlOf = (a: AddressInfo): string => `http://${a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
 
-  const addr = await listen(server, opts.port ?? settings.listen.port, listenHost);
+  let addr: AddressInfo;
+  try {
+    addr = await listen(server, opts.port ?? settings.listen.port, listenHost);
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
   const url = urlOf(addr);
 
   let metricsServer: Server | undefined;
@@ -391,6 +402,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       metricsUrl = `${urlOf(maddr)}/metrics`;
     } catch (e) {
       server.close();
+      await pool?.close();
       throw e;
     }
   }
