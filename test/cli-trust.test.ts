@@ -26,6 +26,12 @@ const warden = (...args: string[]): Out => {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const at = (name: string): string => join(tmp, name);
+/** Runs warden and asserts it succeeded (its stderr in the message otherwise). */
+const ok = (...args: string[]): Out => {
+  const r = warden(...args);
+  assert.equal(r.status, 0, `warden ${args.join(' ')}: ${r.stderr}`);
+  return r;
+};
 
 before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'warden-cli-trust-'));
@@ -48,11 +54,11 @@ describe('warden keygen', () => {
     assert.match(readFileSync(at('alice.pub'), 'utf8'), /^-----BEGIN PUBLIC KEY-----/);
     const again = warden('keygen', '-o', 'alice');
     assert.deepEqual([again.status, again.stderr], [2, 'error: cannot write alice: file exists (use --force to overwrite)\n']);
-    assert.equal(warden('keygen', '-o', 'bob').status, 0);
-    assert.equal(warden('keygen', '--force', '-o', 'bob').status, 0);
+    ok('keygen', '-o', 'bob');
+    ok('keygen', '--force', '-o', 'bob');
   });
   it('--format raw writes wasmsign2 key files', () => {
-    assert.equal(warden('keygen', '--format', 'raw', '-o', 'carol.key').status, 0);
+    ok('keygen', '--format', 'raw', '-o', 'carol.key');
     assert.equal(readFileSync(at('carol.key')).length, 65);
     assert.equal(readFileSync(at('carol.key.pub')).length, 33);
     assert.equal(statSync(at('carol.key')).mode & 0o777, 0o600);
@@ -78,16 +84,16 @@ describe('warden sign and verify', () => {
     assert.match(unsigned.stderr, /not verified: the module is not signed/);
     copyFileSync(at('wc.wasm'), at('inplace.wasm'));
     chmodSync(at('inplace.wasm'), 0o640);
-    assert.equal(warden('sign', '--key', 'carol.key', 'inplace.wasm').status, 0);
+    ok('sign', '--key', 'carol.key', 'inplace.wasm');
     assert.equal(statSync(at('inplace.wasm')).mode & 0o777, 0o640, 'signing in place keeps the file mode');
-    assert.equal(warden('verify', '--key', 'carol.key.pub', 'inplace.wasm').status, 0);
+    ok('verify', '--key', 'carol.key.pub', 'inplace.wasm');
   });
 
   it('a second key adds a signature; --all needs both; signing twice with one key is refused', () => {
-    assert.equal(warden('sign', '--key', 'bob', '-o', 'both.wasm', 'wc.signed.wasm').status, 0);
-    assert.equal(warden('verify', '--key', 'alice.pub', 'both.wasm').status, 0);
-    assert.equal(warden('verify', '--key', 'bob.pub', 'both.wasm').status, 0);
-    assert.equal(warden('verify', '--all', '--key', 'alice.pub', '--key', 'bob.pub', 'both.wasm').status, 0);
+    ok('sign', '--key', 'bob', '-o', 'both.wasm', 'wc.signed.wasm');
+    ok('verify', '--key', 'alice.pub', 'both.wasm');
+    ok('verify', '--key', 'bob.pub', 'both.wasm');
+    ok('verify', '--all', '--key', 'alice.pub', '--key', 'bob.pub', 'both.wasm');
     const partial = warden('verify', '--all', '--key', 'alice.pub', '--key', 'carol.key.pub', 'both.wasm');
     assert.equal(partial.status, 1);
     assert.match(partial.stderr, /not signed by carol\.key\.pub .*\(--all\)/);
@@ -111,11 +117,11 @@ describe('warden sign and verify', () => {
 
   it('detached signatures: the module is unchanged; a second signer adds to the file; --signature verifies', () => {
     const before = readFileSync(at('wc.wasm'));
-    assert.equal(warden('sign', '--key', 'alice', '--detached', 'wc.sig', 'wc.wasm').status, 0);
+    ok('sign', '--key', 'alice', '--detached', 'wc.sig', 'wc.wasm');
     assert.deepEqual(readFileSync(at('wc.wasm')), before);
     const second = warden('sign', '--key', 'bob', '--detached', 'wc.sig', 'wc.wasm');
     assert.match(second.stdout, /detached signature wc\.sig \(2 signatures\)/);
-    assert.equal(warden('verify', '--all', '--key', 'alice.pub', '--key', 'bob.pub', '--signature', 'wc.sig', 'wc.wasm').status, 0);
+    ok('verify', '--all', '--key', 'alice.pub', '--key', 'bob.pub', '--signature', 'wc.sig', 'wc.wasm');
     assert.equal(warden('verify', '--key', 'alice.pub', 'wc.wasm').status, 1);
     const missing = warden('verify', '--key', 'alice.pub', '--signature', 'nope.sig', 'wc.wasm');
     assert.deepEqual([missing.status, missing.stderr], [2, 'error: cannot read nope.sig: no such file\n']);
@@ -182,12 +188,12 @@ fuel = "1e9"
     const unsigned = warden('run', '--policy', 'policy.toml', 'wc.wasm', '/data/poem.txt');
     assert.deepEqual([unsigned.status, unsigned.stdout], [1, '']);
     assert.match(unsigned.stderr, /^error: refused by policy policy\.toml: signature required: the module is not signed .*\n$/);
-    assert.equal(warden('sign', '--key', 'bob', '-o', 'wc.bob.wasm', 'wc.wasm').status, 0);
+    ok('sign', '--key', 'bob', '-o', 'wc.bob.wasm', 'wc.wasm');
     assert.match(warden('run', '--policy', 'policy.toml', 'wc.bob.wasm').stderr, /signature required: no valid signature by .*alice\.pub/);
-    assert.equal(warden('sign', '--key', 'alice', '-o', 'simd.signed.wasm', 'simd.wasm').status, 0);
+    ok('sign', '--key', 'alice', '-o', 'simd.signed.wasm', 'simd.wasm');
     const simd = warden('run', '--policy', 'policy.toml', 'simd.signed.wasm');
     assert.deepEqual([simd.status, simd.stderr], [1, 'error: refused by policy policy.toml: uses simd, denied by features.deny\n']);
-    assert.equal(warden('sign', '--key', 'alice', '-o', 'sock.signed.wasm', 'sock.wasm').status, 0);
+    ok('sign', '--key', 'alice', '-o', 'sock.signed.wasm', 'sock.wasm');
     const sock = warden('run', '--policy', 'policy.toml', 'sock.signed.wasm');
     assert.match(sock.stderr, /^error: refused by policy policy\.toml: imports wasi_snapshot_preview1::sock_accept \(func\), denied by imports\.deny "wasi_snapshot_preview1::sock_\*"\n$/);
     const json = JSON.parse(warden('run', '--json', '--policy', 'policy.toml', 'sock.signed.wasm').stdout);
@@ -235,7 +241,7 @@ fuel = "1e9"
     const json = JSON.parse(warden('inspect', '--json', '--policy', 'policy.toml', 'simd.wasm').stdout);
     assert.equal(json.policy.allowed, false);
     assert.deepEqual(json.policy.findings.map((f: { rule: string; field: string }) => `${f.rule} ${f.field}`), ['signature require-signature', 'feature features.deny']);
-    assert.equal(warden('inspect', '--policy', 'policy.toml', '--signature', 'wc.sig', 'wc.wasm').status, 0);
+    ok('inspect', '--policy', 'policy.toml', '--signature', 'wc.sig', 'wc.wasm');
     assert.ok(existsSync(at('wc.sig')));
   });
 });

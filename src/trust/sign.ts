@@ -63,7 +63,7 @@ export function signModule(bytes: Uint8Array, key: SecretKey, options: SignOptio
   const embedded = isSignatureSection(sections[0]) ? sections[0]! : undefined;
   const rest = embedded ? sections.slice(1) : sections;
   const parts = rest.map((s) => canonicalSection(bytes, s));
-  const canonicalized = parts.some((p, i) => p.byteOffset !== bytes.byteOffset + rest[i]!.start || p.buffer !== bytes.buffer);
+  const canonicalized = parts.some((p) => p.buffer !== bytes.buffer); // a re-encoded section is a new array
   const body = Buffer.concat(parts);
   const hashes = partHashes(body, moduleSectionsOfBody(body));
 
