@@ -231,9 +231,9 @@ fuel = "1e9"
     const r = warden('inspect', '--policy', 'policy.toml', 'sock.wasm');
     assert.equal(r.status, 1);
     assert.match(r.stdout, /\npolicy policy\.toml: REFUSED \(2 reasons\)\n  require-signature: signature required: the module is not signed.*\n  imports\.deny: imports wasi_snapshot_preview1::sock_accept \(func\), denied by imports\.deny "wasi_snapshot_preview1::sock_\*"\n$/);
-    const ok = warden('inspect', '--policy', 'policy.toml', 'wc.signed.wasm');
-    assert.equal(ok.status, 0);
-    assert.match(ok.stdout, /\nsignatures: embedded \(wasmsign2 format; check keys with warden verify\)\n  1 signature over 1 part hash \(matching this module\): key id [0-9a-f]{24}\n\npolicy policy\.toml: allowed\n$/);
+    const allowed = warden('inspect', '--policy', 'policy.toml', 'wc.signed.wasm');
+    assert.equal(allowed.status, 0);
+    assert.match(allowed.stdout, /\nsignatures: embedded \(wasmsign2 format; check keys with warden verify\)\n  1 signature over 1 part hash \(matching this module\): key id [0-9a-f]{24}\n\npolicy policy\.toml: allowed\n$/);
     const both = JSON.parse(warden('inspect', '--json', 'both.wasm').stdout);
     assert.equal(both.signatures.sets[0].signatures.length, 2);
     assert.equal(both.signatures.sets[0].coversModule, true);
