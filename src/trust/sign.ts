@@ -15,6 +15,7 @@ import {
   encodeSignatureData,
   isSignatureSection,
   leb,
+  standardSection,
   moduleSections,
   partHashes,
   signedMessage,
@@ -46,9 +47,15 @@ const HEADER = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
 /** A section as wasmsign2 writes it: id, shortest LEB128 size, payload (custom: shortest name length). */
 function canonicalSection(bytes: Uint8Array, s: RawSection): Uint8Array {
-  const raw = bytes.subarray(s.start, s.end);
-  const canon = s.id === 0 ? customSection(s.name!, customData(bytes, s)) : new Uint8Array([s.id, ...leb(s.end - s.payload), ...bytes.subarray(s.payload, s.end)]);
-  return Buffer.from(canon).equals(raw) ? raw : canon;
+  const lebLength = (at: number): number => {
+    let n = 1;
+    while (bytes[at + n - 1]! & 0x80) n++;
+    return n;
+  };
+  const sizeCanonical = s.payload - s.start - 1 === leb(s.end - s.payload).length;
+  const nameCanonical = s.id !== 0 || lebLength(s.payload) === leb(Buffer.byteLength(s.name!, 'utf8')).length;
+  if (sizeCanonical && nameCanonical) return bytes.subarray(s.start, s.end);
+  return s.id === 0 ? customSection(s.name!, customData(bytes, s)) : standardSection(s.id, bytes.subarray(s.payload, s.end));
 }
 
 /** Signs `bytes` with `key`. Throws WardenError: 'invalid-module' (malformed), 'policy' (bad existing signature data), 'config' (already signed by this key). */

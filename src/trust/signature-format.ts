@@ -276,6 +276,11 @@ export function decodeSignatureData(bytes: Uint8Array): SignatureData {
 /** A custom section: id 0, size, name, data. */
 export function customSection(name: string, data: Uint8Array): Uint8Array {
   const nameBytes = Buffer.from(name, 'utf8');
-  const payload = [...withLength(nameBytes), ...data];
-  return new Uint8Array([0, ...leb(payload.length), ...payload]);
+  const nameLen = leb(nameBytes.length);
+  return new Uint8Array(Buffer.concat([Uint8Array.from([0, ...leb(nameLen.length + nameBytes.length + data.length), ...nameLen]), nameBytes, data]));
+}
+
+/** A non-custom section: id, size, payload. */
+export function standardSection(id: number, payload: Uint8Array): Uint8Array {
+  return new Uint8Array(Buffer.concat([Uint8Array.from([id, ...leb(payload.length)]), payload]));
 }
