@@ -66,7 +66,7 @@ describe('warden serve: the WAGI contract', () => {
 
   it('sets every CGI/1.1 and WAGI variable for an exact route', async () => {
     const port = new URL(s.url).port;
-    const r = await fetchRaw(`${s.url}/env?a=1&b=x%20y`, { headers: { 'X-Custom-Thing': 'v1', Accept: 'text/plain', Authorization: 'Bearer secret' } });
+    const r = await fetchRaw(`${s.url}/env?a=1&b=x%20y`, { headers: { 'X-Custom-Thing': 'v1', Accept: 'text/plain', Authorization: 'Bearer secret', Proxy: 'http://evil', 'X_Real_IP': '6.6.6.6' } });
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
     const v = vars(r.text);
@@ -102,6 +102,8 @@ describe('warden serve: the WAGI contract', () => {
     // RFC 3875 4.1.18 (as WAGI and Spin): credentials and hop-by-hop headers are not passed on
     assert.equal(v.has('HTTP_AUTHORIZATION'), false);
     assert.equal(v.has('HTTP_CONNECTION'), false);
+    assert.equal(v.has('HTTP_PROXY'), false, 'httpoxy');
+    assert.equal(v.has('HTTP_X_REAL_IP'), false, 'a header name with "_" could pass for one with "-"');
   });
 
   it('wildcard routes: SCRIPT_NAME is the prefix, PATH_INFO the rest (decoded), X_RAW_PATH_INFO as sent', async () => {

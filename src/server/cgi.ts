@@ -4,8 +4,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 export const GATEWAY_INTERFACE = 'CGI/1.1';
 
-/** Request headers never passed as HTTP_* (RFC 3875 4.1.18, as WAGI and Spin do). */
-const SKIPPED_HEADERS = new Set(['authorization', 'connection']);
+/**
+ * Request headers never passed as HTTP_*: credentials and hop-by-hop (RFC 3875 4.1.18, as WAGI and Spin do),
+ * and Proxy (HTTP_PROXY is a proxy setting to many programs: "httpoxy").
+ */
+const SKIPPED_HEADERS = new Set(['authorization', 'connection', 'proxy']);
 
 /** Response headers a handler may not set: they describe the connection or framing, which the server owns. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'trailer', 'te', 'proxy-connection']);
@@ -105,7 +108,8 @@ export function cgiEnvironment(route: CgiRoute, req: CgiRequest, serverSoftware:
   env['X_MATCHED_ROUTE'] = route.path;
   env['X_RAW_PATH_INFO'] = rawPathInfo;
   for (const name in req.headers) {
-    if (SKIPPED_HEADERS.has(name)) continue;
+    // "x_real_ip" would land on the same HTTP_X_REAL_IP as a proxy's "x-real-ip": names with "_" are dropped (as Apache and nginx do)
+    if (SKIPPED_HEADERS.has(name) || name.includes('_')) continue;
     const v = req.headers[name];
     if (v === undefined) continue;
     env[metaName(name)] = Array.isArray(v) ? v.join(', ') : v;
