@@ -3,7 +3,7 @@
 // (requests/s, p50/p99, ratio to bare), then the mixed run: the healthy route's p99 alone vs. while a second
 // wrk hammers a runaway-loop route, and a health request after. Servers are child processes; skipped without wrk.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,22 @@ const body = ${JSON.stringify(HELLO_BODY)};
 const s = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/plain', 'content-length': body.length }); res.end(body); });
 s.keepAliveTimeout = 5000;
 s.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ url: 'http://127.0.0.1:' + s.address().port })));
+`;
+
+/** The bare server in `n` processes on one listener (node:cluster), as \`warden serve --processes n\` runs. */
+const bareCluster = (n: number): string => `
+const cluster = require('node:cluster');
+if (cluster.isPrimary) {
+  let up = 0;
+  for (let i = 0; i < ${n}; i++) cluster.fork();
+  cluster.on('listening', (w, a) => { if (++up === ${n}) console.log(JSON.stringify({ url: 'http://127.0.0.1:' + a.port })); });
+  process.on('SIGTERM', () => {
+    let left = ${n};
+    for (const w of Object.values(cluster.workers)) { w.once('exit', () => { if (--left === 0) process.exit(0); }); w.kill(); }
+  });
+} else {
+${BARE_SERVER}
+}
 `;
 
 /** The warden config: hello inline (the fast path) and on a worker thread; the runaway loop isolated on a worker, one at a time. */
@@ -91,11 +107,25 @@ async function startChild(args: string[], logFile: string): Promise<Started> {
   }
 }
 
-/** utime+stime of a process (all its threads), in seconds. */
+/** Fields of /proc/<pid>/stat after the command name (f[1] = ppid, f[11] = utime, f[12] = stime). */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined; // gone meanwhile
+  }
+}
+
+/** utime+stime of a process (all its threads) and of its child processes (a cluster's workers), in seconds. */
 function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS;
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = statFields(entry);
+    if (f && (entry === String(pid) || f[1] === String(pid))) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / TICKS;
 }
 
 interface WrkResult {
@@ -201,10 +231,15 @@ export async function runServeBench(opts: { quick: boolean; reps?: number; log: 
   }
   const rounds = opts.reps ?? (opts.quick ? 2 : 5);
   const seconds = opts.quick ? 3 : 10;
-  const warm = opts.quick ? 1 : 3;
+  const warm = opts.quick ? 2 : 3; // several processes each warm up (compile, tier up) on their own share of the requests
   const dir = mkdtempSync(join(tmpdir(), 'warden-serve-bench-'));
   const config = join(dir, 'warden.toml');
   writeFileSync(config, WARDEN_TOML);
+  // The bare servers as files (cluster workers re-run their primary's script).
+  const bareFile = join(dir, 'bare.cjs');
+  writeFileSync(bareFile, BARE_SERVER);
+  const bareClusterFile = join(dir, 'bare-cluster.cjs');
+  writeFileSync(bareClusterFile, bareCluster(availableParallelism()));
   const version = (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '').replace(/\s+Copyright.*$/, '').trim();
   log(
     `warden serve bench: ${version}, -t${THREADS} -c${CONNECTIONS}, loopback, ${rounds} rounds x ${seconds} s after ${warm} s of warm-up; ` +
@@ -216,18 +251,28 @@ export async function runServeBench(opts: { quick: boolean; reps?: number; log: 
   };
   log(`before: ${busy()}`);
 
-  const contenders: { name: string; path: string; start(i: number): Promise<Started> }[] = [
-    { name: 'bare node http', path: '/', start: (i) => startChild(['-e', BARE_SERVER], join(dir, `bare-${i}.log`)) },
-    { name: 'warden serve (inline)', path: '/hello', start: (i) => startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', config], join(dir, `warden-${i}.log`)) },
-    { name: 'warden serve (worker)', path: '/hello-worker', start: (i) => startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', config], join(dir, `warden-w-${i}.log`)) },
+  const serve = (extra: string[]) => (i: number, tag: string) => startChild([CLI, 'serve', ...extra, '--listen', '127.0.0.1:0', '--metrics', 'off', config], join(dir, `${tag}-${i}.log`));
+  const contenders: { name: string; path: string; start(i: number, tag: string): Promise<Started> }[] = [
+    { name: 'bare node http', path: '/', start: (i, tag) => startChild([bareFile], join(dir, `${tag}-${i}.log`)) },
+    { name: 'warden serve (inline)', path: '/hello', start: serve([]) },
+    { name: 'warden serve (worker)', path: '/hello-worker', start: serve([]) },
   ];
+  // Several processes on one listener, when this build of warden serve has them: against a bare cluster of as many.
+  const procs = availableParallelism();
+  const multi = procs > 1 && spawnSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' }).stdout.includes('--processes');
+  if (multi) {
+    contenders.push(
+      { name: `bare node http x${procs} (cluster)`, path: '/', start: (i, tag) => startChild([bareClusterFile], join(dir, `${tag}-${i}.log`)) },
+      { name: `warden serve --processes ${procs} (inline)`, path: '/hello', start: serve(['--processes', String(procs)]) },
+    );
+  }
   const samples = new Map<string, Sample[]>(contenders.map((c) => [c.name, []]));
   try {
     for (let r = 0; r < rounds; r++) {
       const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]!);
       const parts: string[] = [];
       for (const c of order) {
-        const s = await c.start(r);
+        const s = await c.start(r, `c${contenders.indexOf(c)}`);
         try {
           const m = await measure(s, c.path, seconds, warm);
           samples.get(c.name)!.push(m);
@@ -253,8 +298,13 @@ export async function runServeBench(opts: { quick: boolean; reps?: number; log: 
       ];
     });
     log(table(['hello world, fresh sandbox per request', 'req/s', 'p50 ms', 'p99 ms', 'req/s vs bare', 'server cores', 'wrk cores', 'server CPU us/req'], rows));
-    const inline = pairedRatios(samples.get(contenders[1]!.name)!.map((x) => x.rps), bare.map((x) => x.rps));
+    const rps = (i: number): number[] => samples.get(contenders[i]!.name)!.map((x) => x.rps);
+    const inline = pairedRatios(rps(1), rps(0));
     log(`warden serve (inline) / bare node http, req/s: ${fmtRatio(inline)} (goal >= 0.7: ${median(inline) >= 0.7 ? 'met' : 'NOT met'})`);
+    if (multi) {
+      const vsOne = pairedRatios(rps(4), rps(0));
+      log(`warden serve --processes ${procs} / bare node http (one process), req/s: ${fmtRatio(vsOne)} (goal >= 0.7: ${median(vsOne) >= 0.7 ? 'met' : 'NOT met'}); / bare x${procs}: ${fmtRatio(pairedRatios(rps(4), rps(3)))}`);
+    }
     // CPU per request is less disturbed by other load than req/s: its inverse ratio is what req/s would be on an idle machine, both CPU-bound.
     const byCpu = pairedRatios(bare.map(cpuPerRequest), samples.get(contenders[1]!.name)!.map(cpuPerRequest));
     log(`bare CPU per request / warden serve (inline) CPU per request: ${fmtRatio(byCpu)} (the req/s ratio if both were CPU-bound on one core)`);
