@@ -74,6 +74,14 @@ test('stays invalid: a block typed by the type one past the end (the refill type
   assertStaysInvalid(Uint8Array.from(Buffer.from(hex, 'hex')));
 });
 
+test('stays invalid: typed references to the type one past the end (a global of (ref null 1), a struct field)', () => {
+  const header = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+  // (type (func)) (global (ref null 1) (ref.null 1)): meaningful where V8 has typed references (Node 24)
+  assertStaysInvalid(new Uint8Array([...header, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x06, 0x07, 0x01, 0x63, 0x01, 0x00, 0xd0, 0x01, 0x0b]));
+  // (type (struct (field (ref null 1))))
+  assertStaysInvalid(new Uint8Array([...header, 0x01, 0x06, 0x01, 0x5f, 0x01, 0x63, 0x01, 0x00]));
+});
+
 test('stays invalid under memory caps: shared memory without a maximum, maximum above 65536 pages', () => {
   const header = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
   assertStaysInvalid(new Uint8Array([...header, 0x05, 0x03, 0x01, 0x02, 0x01]), { memoryBytes: 1 << 20 });

@@ -98,14 +98,17 @@ function writeLimits(out: Out, l: LimitsAt): void {
   if (l.max !== null) out.u32(l.max);
 }
 
-/** Reads the param count of every type (flattening rec groups); -1 for struct/array types. */
-function readTypes(c: Cursor): number[] {
+/**
+ * Reads the param count of every type (flattening rec groups); -1 for struct/array types. With `types`, type
+ * indices used in the definitions must be below it (the refill type appended would make one past the end valid).
+ */
+function readTypes(c: Cursor, types = Infinity): number[] {
   const counts: number[] = [];
   const fieldType = (): void => {
     const at = c.pos;
     const b = c.buf[c.pos];
     if (b === 0x78 || b === 0x77) c.pos++;
-    else c.skipValType();
+    else c.skipValType(types);
     if (c.byte() > 1) c.fail('bad mutability', at);
   };
   const subType = (): void => {
@@ -113,14 +116,14 @@ function readTypes(c: Cursor): number[] {
     let b = c.byte();
     if (b === 0x50 || b === 0x4f) {
       const n = c.u32();
-      for (let i = 0; i < n; i++) c.u32();
+      for (let i = 0; i < n; i++) if (c.u32() >= types) c.fail('unknown type', at);
       b = c.byte();
     }
     if (b === 0x60) {
       const np = c.u32();
-      for (let i = 0; i < np; i++) c.skipValType();
+      for (let i = 0; i < np; i++) c.skipValType(types);
       const nr = c.u32();
-      for (let i = 0; i < nr; i++) c.skipValType();
+      for (let i = 0; i < nr; i++) c.skipValType(types);
       counts.push(np);
     } else if (b === 0x5f) {
       const n = c.u32();
@@ -189,7 +192,17 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
 
   let paramCounts: number[] = [];
   const typeSec = find(1);
-  if (typeSec) paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end));
+  if (typeSec) {
+    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end));
+    // type definitions that may use type indices (typed references, supertypes): check them against the count
+    for (let i = typeSec.start; i < typeSec.end; i++) {
+      const b = bytes[i];
+      if (b === 0x63 || b === 0x64 || b === 0x50 || b === 0x4f) {
+        readTypes(new Cursor(bytes, typeSec.start, typeSec.end), paramCounts.length);
+        break;
+      }
+    }
+  }
 
   let importedFuncs = 0;
   let importedGlobals = 0;
@@ -213,12 +226,12 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
         if (ic.u32() >= paramCounts.length) ic.fail('unknown type', at);
         importedFuncs++;
       } else if (kind === 1) {
-        ic.skipValType();
+        ic.skipValType(paramCounts.length);
         readLimits(ic, 'table');
         importedTables++;
       } else if (kind === 2) importedMemories.push(readLimits(ic, 'memory'));
       else if (kind === 3) {
-        ic.skipValType();
+        ic.skipValType(paramCounts.length);
         ic.byte();
         importedGlobals++;
       } else if (kind === 4) {
@@ -346,7 +359,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 const from = tc.pos;
                 const withInit = bytes[tc.pos] === 0x40;
                 if (withInit) tc.skip(2);
-                tc.skipValType();
+                tc.skipValType(paramCounts.length);
                 out.bytes(bytes, from, tc.pos);
                 const l = readLimits(tc, 'table');
                 if (l.min > tableCap) {
@@ -383,7 +396,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               gc.u32();
               for (let i = 0; i < definedGlobals; i++) {
                 const from = gc.pos;
-                gc.skipValType();
+                gc.skipValType(paramCounts.length);
                 gc.byte();
                 out.bytes(bytes, from, gc.pos);
                 copyConstExpr(gc, out, shift);
@@ -445,7 +458,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               if (flags & 3) {
                 // elemkind byte or reference type
                 const t = ec.pos;
-                if (flags & 4) ec.skipValType();
+                if (flags & 4) ec.skipValType(paramCounts.length);
                 else ec.byte();
                 out.bytes(bytes, t, ec.pos);
               }
