@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +186,27 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
       assert.equal(ok.metricsUrl, undefined);
     } finally {
       await ok.close();
+    }
+  });
+
+  it('preopened dirs: read-only unless writable = true', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'warden-data-'));
+    writeFileSync(join(data, 'a.txt'), 'file a\n');
+    const s = await serve(
+      `[[route]]\npath = "/ro/..."\nmodule = "${EXAMPLES}files.wasm"\ndirs = [{ host = "${data}", guest = "/data" }]\n` +
+        `[[route]]\npath = "/rw/..."\nmodule = "${EXAMPLES}files.wasm"\ndirs = [{ host = "${data}", guest = "/data", writable = true }]\n`,
+    );
+    try {
+      assert.equal((await fetchRaw(`${s.url}/ro/a.txt`)).text, 'file a\n');
+      assert.equal((await fetchRaw(`${s.url}/ro/none.txt`)).status, 404);
+      const denied = await fetchRaw(`${s.url}/ro/b.txt`, { method: 'PUT', body: 'new' });
+      assert.equal(denied.status, 403);
+      assert.equal(existsSync(join(data, 'b.txt')), false);
+      assert.equal((await fetchRaw(`${s.url}/rw/b.txt`, { method: 'PUT', body: 'new' })).status, 201);
+      assert.equal(readFileSync(join(data, 'b.txt'), 'utf8'), 'new');
+      assert.equal((await fetchRaw(`${s.url}/ro/b.txt`)).text, 'new');
+    } finally {
+      await s.server.close();
     }
   });
 
