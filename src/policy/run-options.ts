@@ -43,7 +43,7 @@ export function applyPolicy<T extends RunOptions>(options: T, policy: Policy): T
   } else {
     dirs = [];
     const grants = granted.length ? `it grants ${granted.map((g) => `${g.guest}${g.readOnly ? ' (read-only)' : ''}`).join(', ')}` : 'it grants no directories';
-    for (const [i, d] of options.dirs.entries()) {
+    for (const d of options.dirs) {
       const g = typeof d?.guest === 'string' ? granted.find((x) => guestKey(x.guest) === guestKey(d.guest)) : undefined;
       if (!g) refusals.push(`directory ${JSON.stringify(d?.guest)} is not granted by the policy (${grants})`);
       else if (d.host !== undefined && resolve(d.host) !== g.host) refusals.push(`directory ${g.guest} is granted from ${g.host}, not ${resolve(d.host)}`);
