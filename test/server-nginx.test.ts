@@ -72,6 +72,9 @@ env = { WARDEN_NODE = "${name}" }
 [[route]]
 path = "/echo/..."
 module = "${EXAMPLES}echo.wasm"
+[[route]]
+path = "/sleep"
+module = "${EXAMPLES}sleep.wasm"
 `;
 
 describe('warden serve: two nodes behind nginx (examples/nginx)', { skip }, () => {
@@ -161,8 +164,14 @@ describe('warden serve: two nodes behind nginx (examples/nginx)', { skip }, () =
     assert.equal(nodes.reduce((s, n) => s + n.requests().length, 0), before, 'the oversized request never reached a node');
   });
 
-  it('keeps serving from the other node when one stops', async () => {
+  it('keeps serving from the other node when one stops, and the stopping node finishes what it had', async (t) => {
+    // Two slow requests, one per node (round robin); node b stops while they run (or, if b had not got
+    // its request yet, nginx passes it to a). Either way no request is lost.
+    const slow = [fetchRaw(`${url}/sleep?ms=400`), fetchRaw(`${url}/sleep?ms=400`)];
+    await new Promise((r) => setTimeout(r, 100));
     await nodes[1]!.server.close();
+    for (const r of await Promise.all(slow)) assert.equal(`${r.status} ${r.text}`, '200 slept 400 ms\n');
+    t.diagnostic(`slow requests finished by the stopping node: ${nodes[1]!.requests().filter((l) => l['route'] === '/sleep').length}`);
     const served = new Set<string>();
     for (let i = 0; i < 6; i++) {
       const r = await fetchRaw(`${url}/env`);
