@@ -413,9 +413,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   async function doReload(): Promise<void> {
     const next = loadConfig(config);
     const nextTable = await buildRoutes(next, table);
-    if (next.server.workers !== settings.workers || next.server.listen.port !== settings.listen.port || next.server.listen.host !== settings.listen.host) {
-      event('reload: server.listen and server.workers changes take effect on restart');
-    }
+    if (JSON.stringify(next.server) !== JSON.stringify(settings)) event('reload: changes to [server] take effect on restart (routes and [limits] are reloaded)');
     if (nextTable.routes.some((r) => r.spec.isolation === 'worker')) workerPool();
     current = next;
     table = nextTable;
