@@ -4,6 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { startServer } from '../src/server/index.js';
 import { EXAMPLES, fetchRaw, rawRequest, serve, wat, watResponder, type Started } from './server-helpers.js';
 
 const TOML = `
@@ -232,5 +233,19 @@ describe('warden serve: the WAGI contract', () => {
     assert.equal((await fetchRaw(`${s.url}/env/a%00b`)).status, 400, 'NUL cannot be in an environment variable');
     assert.match(await rawRequest(s.url, 'GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 400 /);
     assert.match(await rawRequest(s.url, 'G@T / HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400 /);
+  });
+
+  it('the bundled examples/serve/warden.toml (what `warden serve` serves on a fresh clone) loads and answers', async () => {
+    const ex = await startServer(`${EXAMPLES}warden.toml`, { port: 0, metricsPort: 0, log: () => {}, watch: false });
+    try {
+      assert.equal((await fetchRaw(`${ex.url}/hello`)).text, 'hello, world\n');
+      assert.match((await fetchRaw(`${ex.url}/echo/a`, { body: 'b' })).text, /^method: POST\npath: \/a\n[\s\S]*body:b$/);
+      assert.match((await fetchRaw(`${ex.url}/env`)).text, /^GATEWAY_INTERFACE=CGI\/1\.1$/m);
+      assert.equal((await fetchRaw(`${ex.url}/status?status=404`)).status, 404);
+      assert.equal((await fetchRaw(`${ex.url}/runaway`)).status, 504);
+      assert.equal((await fetchRaw(`${ex.url}/hello`)).status, 200, 'still answering after the runaway');
+    } finally {
+      await ex.close();
+    }
   });
 });
