@@ -36,6 +36,10 @@ path = "/hello"
 module = "${EXAMPLES}hello.wasm"
 isolation = "inline"
 [[route]]
+path = "/h/..."
+module = "${EXAMPLES}hello.wasm"
+isolation = "inline"
+[[route]]
 path = "/headers"
 module = "headers.wasm"
 [[route]]
@@ -231,6 +235,11 @@ describe('warden serve: the WAGI contract', () => {
     }
     assert.equal((await fetchRaw(`${s.url}/env/%E0%A4%A`)).status, 400, 'malformed percent-encoding');
     assert.equal((await fetchRaw(`${s.url}/env/a%00b`)).status, 400, 'NUL cannot be in an environment variable');
+    assert.equal((await fetchRaw(`${s.url}/env?a=%ZZ`)).status, 400, 'nor a malformed query parameter (an argument)');
+    // a handler that cannot read its environment or arguments (hello imports neither) gets the same checks
+    assert.equal((await fetchRaw(`${s.url}/h/ok%20path?x=%41`)).status, 200);
+    assert.equal((await fetchRaw(`${s.url}/h/%E0%A4%A`)).status, 400);
+    assert.equal((await fetchRaw(`${s.url}/h/x?a=%ZZ`)).status, 400);
     assert.match(await rawRequest(s.url, 'GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 400 /);
     assert.match(await rawRequest(s.url, 'G@T / HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1\.1 400 /);
   });

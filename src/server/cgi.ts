@@ -80,6 +80,12 @@ export function splitHost(host: string, port: string): [string, string] {
   return [m[1]!, m[2] || port];
 }
 
+/** What cgiEnvironment() refuses about a request's path and query (BadRequest), for handlers that read neither. */
+export function checkRequestPath(path: string, query: string): void {
+  decodePercent(path, 'path');
+  if (query.includes('%')) for (const a of query.split('&')) decodePercent(a, 'query string');
+}
+
 /** The CGI/1.1 (+ WAGI) environment of one request, and its arguments (the path, then each query parameter). */
 export function cgiEnvironment(route: CgiRoute, req: CgiRequest, serverSoftware: string): { env: Record<string, string>; argv0: string; args: string[] } {
   const env: Record<string, string> = { ...route.env };

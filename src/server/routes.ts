@@ -75,6 +75,8 @@ export interface Route {
   gate: Gate;
   /** The route's part of the CGI environment (its env, under a policy's). */
   cgi: CgiRoute;
+  /** Whether the module imports environ_* or args_* (if not, it cannot read the CGI variables: none are built). */
+  readsEnvOrArgs: boolean;
   dirs: DirOption[];
   limits: RunLimits;
 }
@@ -195,7 +197,8 @@ export async function buildRoutes(config: LoadedConfig, previous: RouteTable | u
         gate.concurrency = spec.limits.concurrency;
         gate.queue = spec.limits.queue;
       } else gate = new Gate(spec.limits.concurrency, spec.limits.queue);
-      return { spec, module, gate, cgi: { path: spec.path, prefix: spec.prefix, wildcard: spec.wildcard, env }, dirs, limits };
+      const readsEnvOrArgs = module.imports.some((i) => i.module === 'wasi_snapshot_preview1' && /^(?:environ|args)_/.test(i.name));
+      return { spec, module, gate, cgi: { path: spec.path, prefix: spec.prefix, wildcard: spec.wildcard, env }, readsEnvOrArgs, dirs, limits };
     }),
   );
   return new RouteTable(routes);

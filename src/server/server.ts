@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { WardenError } from '../errors.js';
 import type { RunOptions, RunResult } from '../sandbox/options.js';
 import { createWorkerPool, type WorkerPool } from '../workers/index.js';
-import { BadRequest, cgiEnvironment, parseCgiResponse } from './cgi.js';
+import { BadRequest, cgiEnvironment, checkRequestPath, parseCgiResponse } from './cgi.js';
 import { startCluster } from './cluster.js';
 import { loadConfig, type LoadedConfig, type ServerConfig } from './config.js';
 import { ServerMetrics } from './metrics.js';
@@ -271,10 +271,12 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     }
     rec.bytesIn = body.length;
 
-    let cgi: ReturnType<typeof cgiEnvironment>;
+    let cgi: ReturnType<typeof cgiEnvironment> | undefined;
     try {
       const addr = req.socket.localPort ?? 0;
-      cgi = cgiEnvironment(
+      // A module that imports neither environ_* nor args_* cannot read them: the request is only checked.
+      if (!route.readsEnvOrArgs) checkRequestPath(path, query);
+      else cgi = cgiEnvironment(
         route.cgi,
         {
           method: rec.method,
@@ -311,7 +313,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     }
     let result: RunResult;
     try {
-      const options: RunOptions = { argv0: cgi.argv0, args: cgi.args, env: cgi.env, limits: route.limits };
+      const options: RunOptions = cgi ? { argv0: cgi.argv0, args: cgi.args, env: cgi.env, limits: route.limits } : { limits: route.limits };
       if (body.length > 0) options.stdin = body;
       if (route.dirs.length > 0) options.dirs = route.dirs;
       result = await runRoute(route, options);
