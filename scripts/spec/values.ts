@@ -31,7 +31,7 @@ export function parseInt(text: string, width: number): bigint {
     neg = t[0] === '-';
     t = t.slice(1);
   }
-  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(t)) throw new Error(`bad integer literal ${text}`);
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(t)) throw new Unsupported(`integer literal syntax ${text}`);
   const v = BigInt(t);
   return BigInt.asUintN(width, neg ? -v : v);
 }
@@ -86,7 +86,7 @@ export function parseFloat(text: string, type: 'f32' | 'f64'): bigint {
   if (t === 'nan') return sign | expAll | (1n << BigInt(f.p - 2));
   if (t.startsWith('nan:0x')) {
     const payload = BigInt(t.slice(4));
-    if (payload === 0n || payload >= 1n << BigInt(f.p - 1)) throw new Error(`bad nan payload ${text}`);
+    if (payload === 0n || payload >= 1n << BigInt(f.p - 1)) throw new Unsupported(`nan payload ${text}`);
     return sign | expAll | payload;
   }
   let num: bigint;
@@ -106,7 +106,7 @@ export function parseFloat(text: string, type: 'f32' | 'f64'): bigint {
     exp = Math.max(-20000, Math.min(20000, exp));
     if (exp >= 0) num *= 10n ** BigInt(exp);
     else den = 10n ** BigInt(-exp);
-  } else throw new Error(`bad float literal ${text}`);
+  } else throw new Unsupported(`float literal syntax ${text}`);
   if (num === 0n) return sign;
   return sign | roundRational(num, den, f);
 }
@@ -138,9 +138,9 @@ function v128Bytes(shape: string, lanes: bigint[]): Uint8Array {
 function v128Lanes(list: SList): { shape: string; texts: string[] } {
   const shape = atom(list.items[1]) ?? '';
   const l = LANES[shape];
-  if (!l) throw new Error(`bad v128 shape ${shape}`);
+  if (!l) throw new Unsupported(`v128 shape ${shape}`);
   const texts = list.items.slice(2).map((e) => atom(e) ?? '');
-  if (texts.length !== l.n) throw new Error(`v128.const ${shape} needs ${l.n} lanes`);
+  if (texts.length !== l.n) throw new Unsupported(`v128.const ${shape} with other than ${l.n} lanes`);
   return { shape, texts };
 }
 
