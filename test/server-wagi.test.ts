@@ -134,6 +134,11 @@ describe('warden serve: the WAGI contract', () => {
     assert.equal(v.get('SERVER_NAME'), 'example.org');
     assert.equal(v.get('SERVER_PORT'), '8443');
     assert.equal(v.get('X_FULL_URL'), 'http://example.org:8443/env?q');
+    const noPort = await rawRequest(s.url, 'GET /env HTTP/1.1\r\nHost: example.org\r\nConnection: close\r\n\r\n');
+    const vn = vars(noPort.slice(noPort.indexOf('\r\n\r\n') + 4));
+    assert.equal(vn.get('SERVER_NAME'), 'example.org');
+    assert.equal(vn.get('SERVER_PORT'), '80', 'a Host without a port: the default port, as the client sees it');
+    assert.equal(vn.get('X_FULL_URL'), 'http://example.org/env');
     // HTTP/1.0 without a Host header: the configured server name
     const old = await rawRequest(s.url, 'GET /env HTTP/1.0\r\n\r\n');
     const v0 = vars(old.slice(old.indexOf('\r\n\r\n') + 4));

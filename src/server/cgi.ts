@@ -92,7 +92,8 @@ export function cgiEnvironment(route: CgiRoute, req: CgiRequest, serverSoftware:
   const rawPathInfo = route.wildcard ? req.path.slice(route.prefix.length) : '';
   const pathInfo = decodePercent(rawPathInfo, 'path');
   const hostHeader = typeof req.headers.host === 'string' && req.headers.host !== '' ? req.headers.host : undefined;
-  const [serverName, serverPort] = hostHeader ? splitHost(hostHeader, String(req.localPort)) : [req.localName, String(req.localPort)];
+  // A Host header without a port means the scheme's default (80), as the client sees it (and as Spin does).
+  const [serverName, serverPort] = hostHeader ? splitHost(hostHeader, '80') : [req.localName, String(req.localPort)];
   const contentType = req.headers['content-type'];
   env['AUTH_TYPE'] = '';
   env['CONTENT_LENGTH'] = String(req.bodyLength);
