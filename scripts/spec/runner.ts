@@ -227,7 +227,7 @@ class Execution {
   private readonly externs = new Map<number, object>();
   private readonly externIds = new Map<object, number>();
   private readonly drivers = new Drivers();
-  /** Modules V8 refused as they are (this mode run), by bytes. */
+  /** Fuel put in the counter at each refill. */
   private readonly slice: bigint;
 
   constructor(
@@ -385,7 +385,7 @@ class Execution {
         return;
       case 'assert_return': {
         const expected = items.slice(2).map((e) => this.expected(e));
-        const got = this.action(items[2 - 1] as SList);
+        const got = this.action(items[1] as SList);
         if (got.length !== expected.length) throw new Fail(`${got.length} results, expected ${expected.length}`);
         got.forEach((v, i) => {
           if (!matches(v, expected[i]!)) throw new Fail(`result ${i}: got ${describeValue(v)}, expected ${describeExpected(expected[i]!)}`);
