@@ -396,12 +396,15 @@ export class BodyRewriter {
   private localFor = -1;
 
   // Control frames: kind, whether a branch targets its label, labels inserted around frames 1..k (cumulative),
-  // where a loop's header cost slot is (-1: not wrapped), and the segment each suspended (5 numbers per frame).
+  // where a loop's header cost slot is (-1: not wrapped), the segment each suspended (6 numbers per frame), and
+  // for if/else frames the cost of the arm's code folded so far (armAcc) and of the finished then-arm (thenCost).
   private kinds = new Uint8Array(64);
   private targeted = new Uint8Array(64);
   private wrapped = new Int32Array(64);
   private headerSlot = new Int32Array(64);
-  private saved = new Int32Array(64 * 5);
+  private saved = new Int32Array(64 * 6);
+  private armAcc = new Int32Array(64);
+  private thenCost = new Int32Array(64);
   private sp = 0;
 
   // The function being rewritten.
@@ -414,12 +417,15 @@ export class BodyRewriter {
   private callsOrLoops = false;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
-  // The open segment: its charge template in `out` and the cost counted so far.
+  // The open segment: its charge template in `out` and the cost counted so far. An if/else arm's segment is
+  // virtual (segStart -1, no template): its cost is added to the segment the if is in (see the if case).
   private segStart = 0; // where its template starts in out
   private segSlot = 0; // where the 5-byte cost LEB is
   private segEnd = 0; // where the template ends
   private segCheck = false;
   private cost = 0;
+  /** For a virtual segment: the if/else frame it is an arm of. */
+  private segOwner = 0;
 
   constructor(private readonly ctx: BodyContext) {
     this.globalTemplates = newTemplates();
@@ -474,6 +480,8 @@ export class BodyRewriter {
       this.wrapped = grow(this.wrapped, (n) => new Int32Array(n));
       this.headerSlot = grow(this.headerSlot, (n) => new Int32Array(n));
       this.saved = grow(this.saved, (n) => new Int32Array(n));
+      this.armAcc = grow(this.armAcc, (n) => new Int32Array(n));
+      this.thenCost = grow(this.thenCost, (n) => new Int32Array(n));
     }
     this.kinds[sp] = kind;
     this.targeted[sp] = 0;
@@ -512,25 +520,37 @@ export class BodyRewriter {
     this.cost = 0;
   }
 
+  /** Opens the virtual segment of an arm of the if/else frame `owner` (nothing is written). */
+  private openArm(owner: number): void {
+    this.segStart = -1;
+    this.segSlot = -1;
+    this.segEnd = -1;
+    this.segCheck = false;
+    this.cost = 0;
+    this.segOwner = owner;
+  }
+
   /** Suspends the open segment in the current frame. */
   private save(): void {
     const s = this.saved;
-    const i = this.sp * 5;
+    const i = this.sp * 6;
     s[i] = this.segStart;
     s[i + 1] = this.segSlot;
     s[i + 2] = this.segEnd;
     s[i + 3] = this.segCheck ? 1 : 0;
     s[i + 4] = this.cost;
+    s[i + 5] = this.segOwner;
   }
 
   private restore(): void {
     const s = this.saved;
-    const i = this.sp * 5;
+    const i = this.sp * 6;
     this.segStart = s[i]!;
     this.segSlot = s[i + 1]!;
     this.segEnd = s[i + 2]!;
     this.segCheck = s[i + 3] === 1;
     this.cost = s[i + 4]!;
+    this.segOwner = s[i + 5]!;
   }
 
   /** At the end of a frame that suspended a segment: continue it, or (end is a branch target) close it and start anew. */
@@ -544,6 +564,10 @@ export class BodyRewriter {
   }
 
   private close(): void {
+    if (this.segStart < 0) {
+      this.armAcc[this.segOwner] += this.cost; // a virtual segment: charged with its if
+      return;
+    }
     if (this.segCheck && this.cost === 0) this.cost = 1;
     const out = this.out;
     if (this.cost > 0) {
@@ -726,22 +750,31 @@ export class BodyRewriter {
           continue;
         }
         case 0x04: // if
+          // The arms are not charged where they start: the larger arm's cost is added to the segment the
+          // if is in (an arm runs at most once each time that segment's charge is paid, as only loop
+          // headers are branched back to; loops inside an arm have their own charge).
           c.skipBlockType(types);
           cost++;
           this.push(IF);
           this.cost = cost;
           this.save();
-          this.open(c.pos, false);
+          this.openArm(this.sp);
+          this.armAcc[this.sp] = 0;
           cost = 0;
           continue;
-        case 0x05: // else
-          if (this.kinds[this.sp] !== IF) c.fail('else without if', at);
+        case 0x05: {
+          // else
+          const sp = this.sp;
+          if (this.kinds[sp] !== IF) c.fail('else without if', at);
           this.cost = cost;
           this.close();
-          this.open(c.pos, false);
+          this.thenCost[sp] = this.armAcc[sp]!;
+          this.armAcc[sp] = 0;
+          this.openArm(sp);
           cost = 0;
-          this.kinds[this.sp] = ELSE;
+          this.kinds[sp] = ELSE;
           continue;
+        }
         case 0x06: // try
           if (localMode) return RETRY_GLOBAL;
           c.skipBlockType(types);
@@ -816,6 +849,14 @@ export class BodyRewriter {
               this.open(c.pos, false);
               cost = 0;
             }
+          } else if (kind === IF || kind === ELSE) {
+            // the segment the if is in goes on, charged with the larger arm (every way to the end, branches
+            // to it included, went through that segment's charge)
+            this.cost = cost;
+            this.close();
+            const arms = kind === ELSE ? Math.max(this.thenCost[sp]!, this.armAcc[sp]!) : this.armAcc[sp]!;
+            this.restore();
+            cost = this.cost + arms;
           } else {
             // a loop's label is its header: its end is only ever reached by falling through
             this.cost = cost;

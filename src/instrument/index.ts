@@ -5,11 +5,13 @@
 // Fuel scheme: every instruction costs 1 (end/else/catch cost 0); bulk operations also cost n/16 per byte
 // (memory.fill/copy/init), 1 per element (table.fill/copy/init/grow) and 4096 per page (memory.grow), taken
 // from their length operand at run time. A basic block's cost is charged where it starts: at function entry,
-// after loop/if/else/catch, and after an `end` that control can reach other than by falling through. Function
-// entries, loop headers and bulk operations then check `fuel < 0` and call the host, so any unbounded
-// execution keeps calling the host (at loop headers through a `br_if` to a refill placed after the loop, which
-// re-enters it: no call inside the loop itself, so V8 need not plan around one). Branches out of a block may leave part of its cost charged but not run
-// (deterministic: the same execution is always charged the same).
+// after loop/catch, and after an `end` that control can reach other than by falling through; an if's arms are
+// charged with the block the if is in (the larger arm: an arm runs at most once per run of that block, since
+// only loop headers are branched back to). Function entries, loop headers and bulk operations then check
+// `fuel < 0` and call the host, so any unbounded execution keeps calling the host (at loop headers through a
+// `br_if` to a refill placed after the loop, which re-enters it: no call inside the loop itself, so V8 need not
+// plan around one). Branches out of a block, and the smaller arm of an if, may leave cost charged but not run
+// (deterministic: the same execution is always charged the same; never less than what ran).
 
 import { WardenError } from '../errors.js';
 import { BinaryError } from '../binary/module.js';
