@@ -147,6 +147,9 @@ function readTypes(c: Cursor, types = Infinity): number[] {
   return counts;
 }
 
+/** Sections the rewrite may have to add when the module has none (types, imports, globals, exports). */
+const ADDED_SECTIONS = [1, 2, 6, 7] as const;
+
 /** Section order rank (custom sections excluded). */
 const RANK: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
 
@@ -531,9 +534,10 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   }
 
   const done = new Set<number>();
+  const present = new Set(sections.map((s) => s.id));
   const emitMissingBefore = (rank: number): void => {
-    for (const id of [1, 2, 6, 7]) {
-      if (!done.has(id) && RANK[id]! < rank && writers[id] && !find(id)) {
+    for (const id of ADDED_SECTIONS) {
+      if (!done.has(id) && RANK[id]! < rank && writers[id] && !present.has(id)) {
         writers[id]!(undefined);
         done.add(id);
       }
