@@ -116,6 +116,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   metrics.workersReplaced = () => pool?.replaced ?? 0;
 
   let inFlight = 0;
+  let listenPort = 0;
   let draining = false;
   let onIdle: (() => void) | undefined;
 
@@ -273,7 +274,6 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
 
     let cgi: ReturnType<typeof cgiEnvironment> | undefined;
     try {
-      const addr = req.socket.localPort ?? 0;
       // A module that imports neither environ_* nor args_* cannot read them: the request is only checked.
       if (!route.readsEnvOrArgs) checkRequestPath(path, query);
       else cgi = cgiEnvironment(
@@ -287,7 +287,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
           bodyLength: body.length,
           remoteAddress: rec.remote,
           localName: localName(),
-          localPort: addr,
+          localPort: listenPort, // the socket's own localPort costs a getsockname() per request
         },
         SERVER_SOFTWARE,
       );
@@ -385,6 +385,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     await pool?.close();
     throw e;
   }
+  listenPort = addr.port;
   const url = urlOf(addr);
 
   let metricsServer: Server | undefined;
