@@ -71,11 +71,18 @@ export class WasiContext {
     this.fds.add(new OutputFd(opts.stdout, opts.stdoutCap, 'stdout', opts.stderr));
     this.fds.add(new OutputFd(opts.stderr, opts.stderrCap, 'stderr', opts.stdout));
     for (const p of opts.preopens) this.fds.add(new PreopenFd(p.dir, p.guestPath));
+    let args: EncodedList | undefined;
+    let env: EncodedList | undefined;
     this.state = {
       mem: this.mem,
       fds: this.fds,
-      args: encodeList(opts.args),
-      env: encodeList(opts.env.map(([k, v]) => `${k}=${v}`)),
+      // Encoded when the guest first asks (args_*/environ_*): many runs never do.
+      get args(): EncodedList {
+        return (args ??= encodeList(opts.args));
+      },
+      get env(): EncodedList {
+        return (env ??= encodeList(opts.env.map(([k, v]) => `${k}=${v}`)));
+      },
       clockResNs: opts.clocks?.resolutionNs !== undefined && opts.clocks.resolutionNs > 0n ? opts.clocks.resolutionNs : 1000n,
       randomFill: opts.randomFill ?? ((b) => randomFillSync(b)),
       flushOutput,
