@@ -147,10 +147,11 @@ const toMs = (s: string): number => {
 };
 
 /** Runs wrk (through bash, whose `times` reports wrk's CPU) and reads its summary. */
-function wrk(url: string, seconds: number, connections: number): Promise<WrkResult> {
-  const cmd = `wrk -t${THREADS} -c${connections} -d${seconds}s --latency "$1"; times`;
+function wrk(url: string, seconds: number, connections: number, paced?: { script: string; delayMs: number }): Promise<WrkResult> {
+  const cmd = `wrk -t${THREADS} -c${connections} -d${seconds}s --latency ${paced ? '-s "$2" ' : ''}"$1"; times`;
   return new Promise((resolve, reject) => {
-    const p = spawn('bash', ['-c', cmd, 'bash', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = paced ? { ...process.env, WARDEN_BENCH_DELAY_MS: String(paced.delayMs) } : process.env;
+    const p = spawn('bash', ['-c', cmd, 'bash', url, ...(paced ? [paced.script] : [])], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -337,13 +338,24 @@ function statusCounts(logFile: string, route: string): string {
 }
 
 /** Healthy /hello alone, then with a second wrk on the runaway route at the same time (half the connections); a health request after. */
+/** A wrk script that waits WARDEN_BENCH_DELAY_MS before each request of a connection (paces a closed loop). */
+const PACE_LUA = `local d = tonumber(os.getenv("WARDEN_BENCH_DELAY_MS")) or 0
+function delay() return d end
+`;
+/** Connections of the paced runaway client (many, so whole-millisecond delays pace it finely). */
+const RUNAWAY_CONNECTIONS = 64;
+
 async function mixedRun(o: { config: string; dir: string; rounds: number; seconds: number; warm: number; log: (line: string) => void }): Promise<void> {
   const { log } = o;
   const conns = CONNECTIONS / 2;
+  const script = join(o.dir, 'pace.lua');
+  writeFileSync(script, PACE_LUA);
   log('');
   log(
-    `mixed run: /hello (inline) alone with wrk -c${conns}, then /hello with wrk -c${conns} while another wrk -c${conns} requests /runaway ` +
-      `(an endless loop on a worker thread: timeout 1s, concurrency 1, queue 4, so the rest are refused with 503), ${o.rounds} rounds x ${o.seconds} s`,
+    `mixed run: /hello (inline) alone with wrk -c${conns}, then /hello with wrk -c${conns} while a second wrk sends /runaway requests ` +
+      `(an endless loop on a worker thread: timeout 1s, concurrency 1, queue 4, so the rest are refused with 503) at /hello's solo rate ` +
+      `(${RUNAWAY_CONNECTIONS} connections, each waiting ${RUNAWAY_CONNECTIONS}/rate between requests), so about half the requests are runaway ones ` +
+      `(an unpaced closed loop would flood the route with instant 503s instead); ${o.rounds} rounds x ${o.seconds} s`,
   );
   const solo: Sample[] = [];
   const mixed: WrkResult[] = [];
@@ -355,7 +367,8 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
     let line = '';
     try {
       const alone = await measure(s, '/hello', o.seconds, o.warm, conns);
-      const [m, loop] = await Promise.all([wrk(s.url + '/hello', o.seconds, conns), wrk(s.url + '/runaway', o.seconds, conns)]);
+      const delayMs = Math.max(0, Math.round((RUNAWAY_CONNECTIONS * 1000) / alone.rps));
+      const [m, loop] = await Promise.all([wrk(s.url + '/hello', o.seconds, conns), wrk(s.url + '/runaway', o.seconds, RUNAWAY_CONNECTIONS, { script, delayMs })]);
       const after = await get(s.url + '/hello').catch((e: unknown) => ({ status: 0, body: String(e) }));
       const up = after.status === 200 && after.body === HELLO_BODY && s.child.exitCode === null;
       healthy &&= up;
@@ -365,7 +378,7 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
       line =
         `round ${r + 1}: /hello alone ${fmtRps(alone.rps)} req/s p50 ${fmtMs(alone.p50)} p99 ${fmtMs(alone.p99)} ms; ` +
           `with /runaway: ${fmtRps(m.rps)} req/s p50 ${fmtMs(m.p50)} p99 ${fmtMs(m.p99)} ms${m.non2xx ? ` (${m.non2xx} non-2xx)` : ''}; ` +
-          `p99 ratio ${(m.p99 / alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
+          `runaway share of requests ${((100 * loop.requests) / (loop.requests + m.requests)).toFixed(0)}%; p99 ratio ${(m.p99 / alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
     } finally {
       await s.stop();
     }
