@@ -159,3 +159,15 @@ export class Writer {
     return this.buf.slice(0, this.pos);
   }
 }
+
+/** Unsigned LEB128 of a non-negative safe integer, as a byte list (for small byte-level rewrites). */
+export function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let x = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) x |= 0x80;
+    out.push(x);
+  } while (n > 0);
+  return out;
+}

@@ -18,6 +18,7 @@ import { decode } from '../binary/decoder.js';
 import { Op } from '../binary/opcodes.js';
 import type { LazyCode } from '../binary/code.js';
 import type { Module } from '../binary/module.js';
+import { leb } from '../binary/writer.js';
 
 /** Exports added for the module's mutable globals: `${prefix}${globalIndex}`. */
 export const GLOBAL_EXPORT_PREFIX = '__warden_global_';
@@ -89,17 +90,6 @@ export function recyclePlan(bytes: Uint8Array): RecyclePlan | Unrecyclable {
   });
   const { bytes: out, codeShift } = addGlobalExports(bytes, added);
   return { bytes: out, codeShift, globals };
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let x = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) x |= 0x80;
-    out.push(x);
-  } while (n > 0);
-  return out;
 }
 
 function readU32(b: Uint8Array, pos: number): [number, number] {

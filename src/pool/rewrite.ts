@@ -2,6 +2,7 @@
 // (`warden.memory`, same limits; its export and data segments unchanged), so each run can be handed a
 // pooled, reset memory instead of V8 allocating one. Byte-level: every other section is copied as is.
 import { WardenError } from '../errors.js';
+import { leb } from '../binary/writer.js';
 
 export const MEMORY_IMPORT = { module: 'warden', name: 'memory' } as const;
 
@@ -43,17 +44,6 @@ class Reader {
     this.pos += n;
     return s;
   }
-}
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let x = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) x |= 0x80;
-    out.push(x);
-  } while (n > 0);
-  return out;
 }
 
 const nameBytes = (s: string): number[] => [...leb(Buffer.byteLength(s)), ...Buffer.from(s)];

@@ -14,7 +14,6 @@ import {
   decodeSignatureData,
   encodeSignatureData,
   isSignatureSection,
-  leb,
   standardSection,
   moduleSections,
   partHashes,
@@ -22,6 +21,7 @@ import {
   type RawSection,
   type SignatureData,
 } from './signature-format.js';
+import { leb } from '../binary/writer.js';
 
 export interface SignOptions {
   /** Return the signature data alone; the module keeps no new section (default false: embed it). */

@@ -41,6 +41,7 @@
 // signature section is covered, code, data, imports, names and every other custom section included.
 import { createHash, type Hash } from 'node:crypto';
 import { WardenError } from '../errors.js';
+import { leb } from '../binary/writer.js';
 
 export const SIGNATURE_SECTION = 'signature';
 export const DELIMITER_SECTION = 'signature_delimiter';
@@ -204,17 +205,6 @@ export function signedMessage(hashes: readonly Uint8Array[], data: Pick<Signatur
 
 const DEFAULT_IDS = { specVersion: SPEC_VERSION, contentType: CONTENT_TYPE_MODULE, hashFunction: HASH_SHA256 };
 
-/** Unsigned LEB128. */
-export function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 const withLength = (b: Uint8Array | number[]): number[] => [...leb(b.length), ...b];
 
