@@ -211,3 +211,11 @@ describe('warden: help and version', () => {
     assert.deepEqual(warden(['--version']), { status: 0, stdout: `warden ${pkg.version}\n`, stderr: '' });
   });
 });
+
+it('flags may follow the positional arguments of every command but run (whose trailing words are the guest\'s)', () => {
+  const r = spawnSync(process.execPath, [MAIN, 'inspect', 'examples/wc.wasm', '--json'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).sha256.length, 64);
+  const g = spawnSync(process.execPath, [MAIN, 'run', 'examples/wc.wasm', '--json'], { cwd: ROOT, encoding: 'utf8', input: '' });
+  assert.match(g.stdout + g.stderr, /--json/, 'the guest got --json as an argument');
+});

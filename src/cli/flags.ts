@@ -28,11 +28,14 @@ export interface Parsed<S> {
 
 /**
  * Parses `--flag VALUE`, `--flag=VALUE` and switches until the first positional argument (or
- * `--`); the rest is returned untouched as positional arguments.
+ * `--`); the rest is returned untouched as positional arguments. With `interspersed`, flags may also
+ * follow positionals (until `--`).
  */
-export function parseFlags<S>(argv: readonly string[], defs: readonly FlagDef<S>[], state: S, command: string): Parsed<S> {
+export function parseFlags<S>(argv: readonly string[], defs: readonly FlagDef<S>[], state: S, command: string, interspersed = false): Parsed<S> {
   let help = false;
   let i = 0;
+  /** With `interspersed` (commands whose positionals are files, not a guest's arguments), flags may follow them. */
+  const before: string[] = [];
   for (; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -43,7 +46,11 @@ export function parseFlags<S>(argv: readonly string[], defs: readonly FlagDef<S>
       help = true;
       continue;
     }
-    if (!arg.startsWith('-') || arg === '-') break;
+    if (!arg.startsWith('-') || arg === '-') {
+      if (!interspersed) break;
+      before.push(arg);
+      continue;
+    }
     const eq = arg.indexOf('=');
     // `--name`, or `-x` for one-letter flags (e.g. -o)
     const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : /^-[a-zA-Z]$/.test(arg) ? arg.slice(1) : '';
@@ -64,7 +71,7 @@ export function parseFlags<S>(argv: readonly string[], defs: readonly FlagDef<S>
       throw e;
     }
   }
-  return { state, positional: argv.slice(i), help };
+  return { state, positional: [...before, ...argv.slice(i)], help };
 }
 
 /** The options part of a command's --help, generated from its flag table. */

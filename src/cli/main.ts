@@ -24,6 +24,8 @@ interface Command<S> {
   main(state: S, positional: readonly string[]): Promise<number>;
   /** This command's exit statuses, when they are not `warden run`'s. */
   exitCodes?: string;
+  /** Flags may follow the positional arguments (false for `run`: what follows MODULE is the guest's). */
+  interspersed?: boolean;
 }
 
 const EXIT_CODES = `Exit status:
@@ -120,7 +122,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   const state = command.init();
-  const parsed = parseFlags(rest, command.flags, state, command.name);
+  const parsed = parseFlags(rest, command.flags, state, command.name, command.interspersed ?? command.name !== 'run');
   if (parsed.help) {
     out(commandHelp(command));
     return 0;
