@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WardenError } from '../errors.js';
 import { loadConfig } from './config.js';
-import { mergeMetrics } from './metrics.js';
+import { mergeMetrics, metricsHandler } from './metrics.js';
 import type { ServeOptions, WardenServer } from './server.js';
 
 /** What the primary tells a process to run (in the environment: fork() passes no other data). */
@@ -121,13 +121,7 @@ export async function startCluster(config: string, processes: number, opts: Serv
   let metricsUrl: string | undefined;
   const metricsPort = opts.metricsPort === false ? undefined : opts.metricsPort ?? settings.metrics?.port;
   if (metricsPort !== undefined) {
-    metricsServer = createServer((req, res) => {
-      if ((req.url ?? '').split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
-        return;
-      }
-      void scrape().then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text));
-    });
+    metricsServer = createServer(metricsHandler(scrape));
     const host = opts.metricsHost ?? (opts.metricsPort !== undefined ? spec.host! : settings.metrics?.host ?? spec.host!);
     const addr = await new Promise<AddressInfo>((resolve, reject) => {
       metricsServer!.once('error', (e: NodeJS.ErrnoException) => reject(new WardenError('config', `cannot listen on ${host}:${metricsPort}: ${e.code ?? e.message}`)));

@@ -1,6 +1,8 @@
 // The server's Prometheus metrics: counters, gauges and a latency histogram by route, rendered in the
 // text exposition format (version 0.0.4) for the separate /metrics listener.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 /** Request duration buckets, in seconds. */
 export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -116,4 +118,15 @@ export function mergeMetrics(texts: readonly string[]): string {
     for (const [k, v] of f.series) out.push(`${k} ${v}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** The metrics listener's request handler: `/metrics` answered with `render()` (Prometheus text), anything else 404. */
+export function metricsHandler(render: () => string | Promise<string>): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if ((req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
+      return;
+    }
+    void Promise.resolve(render()).then((text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text));
+  };
 }

@@ -13,7 +13,7 @@ import { createWorkerPool, type WorkerPool } from '../workers/index.js';
 import { BadRequest, cgiEnvironment, checkRequestPath, parseCgiResponse } from './cgi.js';
 import { startCluster } from './cluster.js';
 import { loadConfig, type LoadedConfig, type ServerConfig } from './config.js';
-import { ServerMetrics } from './metrics.js';
+import { ServerMetrics, metricsHandler } from './metrics.js';
 import { buildRoutes, type Route, type RouteTable } from './routes.js';
 
 export interface ServeOptions {
@@ -392,13 +392,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   let metricsUrl: string | undefined;
   const metricsPort = opts.metricsPort === false ? undefined : opts.metricsPort ?? settings.metrics?.port;
   if (metricsPort !== undefined) {
-    metricsServer = createServer((req, res) => {
-      if ((req.url ?? '').split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
-    });
+    metricsServer = createServer(metricsHandler(() => metrics.render()));
     metricsServer.keepAliveTimeout = settings.idleTimeoutMs;
     try {
       const maddr = await listen(metricsServer, metricsPort, opts.metricsHost ?? (opts.metricsPort !== undefined ? listenHost : settings.metrics?.host ?? listenHost));
