@@ -29,7 +29,7 @@ const STATE_WAT = `(module
   (global $er (mut externref) (ref.null extern))
   (global $exported (export "counter") (mut i32) (i32.const 40))
   (global $const i32 (i32.const 1))
-  (elem declare func $marker)
+  (elem declare func $marker $spoil)
   (func $marker)
   (func $spoil
     (global.set $g32 (i32.const 99))
@@ -55,6 +55,7 @@ const STATE_WAT = `(module
       (br_if $next (i32.lt_u (local.get $i) (i32.const 65536))))
     (i32.const 0))
   (func (export "spoil") (call $spoil))
+  (func (export "spoiler") (result funcref) (ref.func $spoil))
   (func (export "spoil_trap") (call $spoil) unreachable)
   (func (export "spoil_exit") (call $spoil) (call $exit (i32.const 7)))
   (func (export "spoil_spin") (call $spoil) (loop $l (br $l)))
@@ -107,6 +108,27 @@ describe('instance recycling', () => {
     for (let i = 0; i < 4; i++) fuels.push((await cm.run({ invoke: 'check' })).fuelUsed);
     assert.equal(new Set(fuels).size, 1, `fuel: ${fuels.join(', ')}`);
     assert.ok(fuels[0]! > 65536);
+  });
+
+  it('a guest function a run handed to the host, called while the instance is idle, cannot reach the next run', async () => {
+    const cm = await compile(await wat(STATE_WAT));
+    await cm.run({ invoke: 'check' });
+    const r = await cm.run({ invoke: 'spoiler' }); // a recycled instance from here on
+    const spoil = r.returnValues?.[0];
+    assert.equal(typeof spoil, 'function');
+    // Outside a run its host functions are gone (the fuel refill among them): the call ends at once.
+    assert.throws(() => (spoil as () => void)(), /called outside its run/);
+    // Whatever it or anything else wrote to the idle instance: scribble over its memory and globals directly.
+    const pool0 = await memoryPool(cm, DEFAULT_PROFILE);
+    assert.ok(pool0 instanceof MemoryPool);
+    const idle = (pool0 as unknown as { idleInstances: { memory: WebAssembly.Memory; instance: WebAssembly.Instance }[] }).idleInstances;
+    assert.equal(idle.length, 1);
+    new Uint8Array(idle[0]!.memory.buffer).fill(0x77);
+    (idle[0]!.instance.exports['counter'] as WebAssembly.Global).value = 1234;
+    const next = await cm.run({ invoke: 'check' });
+    assert.deepEqual(next.returnValues, [0], 'state written while idle leaked into the next run');
+    const pool = await memoryPool(cm, DEFAULT_PROFILE);
+    assert.ok(pool instanceof MemoryPool && pool.instancesReused >= 1, 'the run did reuse the instance');
   });
 
   it('a grown memory retires its instance', async () => {

@@ -48,11 +48,11 @@ export class MemoryPool {
   /** An instance to reuse (reset to its initial state), a new recyclable one, or undefined if this module's can't be. */
   acquireInstance(): RecycledInstance | undefined {
     if (typeof this.recycle === 'string') return undefined;
-    const idle = this.idleInstances.pop();
-    if (idle) {
-      this.instancesReused++;
+    for (let idle = this.idleInstances.pop(); idle; idle = this.idleInstances.pop()) {
       idleBytes -= this.initial * PAGE;
       this.share.bytes -= this.initial * PAGE;
+      if (!idle.reset(this.image!)) continue; // grew while idle: dropped
+      this.instancesReused++;
       return idle;
     }
     let r: RecycledInstance;
@@ -61,7 +61,7 @@ export class MemoryPool {
     } catch (e) {
       // Instantiation itself failed (e.g. a data segment out of bounds): runs take the ordinary path,
       // which reports the error as a fresh instantiation would.
-      this.recycle = 'undecodable';
+      this.recycle = 'instantiation failed';
       return undefined;
     }
     this.out.delete(r.memory);
@@ -70,10 +70,10 @@ export class MemoryPool {
     return r;
   }
 
-  /** Takes an instance back after its run: reset to its initial state and kept, or dropped if its memory grew. */
+  /** Takes an instance back after its run: kept for a reuse (reset then), or dropped if its memory grew. */
   releaseInstance(r: RecycledInstance): void {
     const bytes = this.initial * PAGE;
-    if (!this.image || !r.reset(this.image)) return;
+    if (!this.image || !r.retire(bytes)) return;
     if (this.idleInstances.length >= FREE_PER_MODULE || idleBytes + bytes > POOL_IDLE_BYTES) return;
     this.idleInstances.push(r);
     idleBytes += bytes;

@@ -24,7 +24,7 @@ import { leb } from '../binary/writer.js';
 export const GLOBAL_EXPORT_PREFIX = '__warden_global_';
 
 /** Why a module's instances are not recycled. */
-export type Unrecyclable = 'start function' | 'mutates a table' | 'drops a segment' | 'global of a type JS cannot reset' | 'undecodable';
+export type Unrecyclable = 'start function' | 'mutates a table' | 'drops a segment' | 'global of a type JS cannot reset' | 'undecodable' | 'instantiation failed';
 
 /** Instructions that change instance state the host cannot put back. */
 const UNRESETTABLE_OPS = new Map<number, Unrecyclable>([
@@ -200,12 +200,18 @@ export class RecycledInstance {
     for (let i = 0; i < this.targets.length; i++) this.targets[i] = fns[i]!;
   }
 
+  /** After a run: no host function is reachable any more. False (drop the instance) if its memory grew. */
+  retire(initialBytes: number): boolean {
+    for (let i = 0; i < this.targets.length; i++) this.targets[i] = RETIRED;
+    return this.memory.buffer.byteLength === initialBytes;
+  }
+
   /**
-   * Puts the instance back to its initial state: memory from `image`, globals to their initial values.
-   * Returns false (the instance must be dropped) if its memory grew.
+   * Right before a reuse: the memory from `image`, the globals to their initial values (done then, not at
+   * release, so nothing that touched an idle instance — e.g. a host holding a funcref a run returned — can
+   * reach the next run). False (drop the instance) if its memory grew meanwhile.
    */
   reset(image: Uint8Array): boolean {
-    for (let i = 0; i < this.targets.length; i++) this.targets[i] = RETIRED;
     const buf = this.memory.buffer;
     if (buf.byteLength !== image.length) return false;
     new Uint8Array(buf).set(image);
