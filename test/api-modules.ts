@@ -1,6 +1,7 @@
 // Small test modules for the library and CLI tests, written in WAT and assembled with wabt
 // (function names kept in the name section, so trap messages can be checked by name).
 import wabtInit from 'wabt';
+import type { RunResult } from '../src/index.js';
 
 type Wabt = Awaited<ReturnType<typeof wabtInit>>;
 let wabt: Wabt | undefined;
@@ -72,3 +73,14 @@ export const LIBRARY = `(module
   (func (export "pair") (result i32 i32) (i32.const 1) (i32.const 2))
   (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))`;
+
+/** The deterministic part of a run result, for comparing two runs. */
+export const comparable = (r: RunResult): unknown => ({
+  exitCode: r.exitCode,
+  stdout: r.stdout.toString('latin1'),
+  stderr: r.stderr.toString('latin1'),
+  error: r.error ? { kind: r.error.kind, message: r.error.message } : undefined,
+  fuelUsed: r.fuelUsed,
+  peakMemoryBytes: r.peakMemoryBytes,
+  returnValues: r.returnValues,
+});

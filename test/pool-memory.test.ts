@@ -4,10 +4,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { compile, run, type RunOptions, type RunResult } from '../src/index.js';
+import { compile, run, type RunOptions } from '../src/index.js';
 import { DEFAULT_PROFILE } from '../src/sandbox/compile.js';
 import { memoryPool, memoryToImport, isPool, MemoryPool } from '../src/pool/index.js';
-import { wat } from './api-modules.js';
+import { comparable, wat } from './api-modules.js';
 
 const load = (p: string): Uint8Array => readFileSync(new URL(`../../${p}`, import.meta.url));
 
@@ -36,15 +36,6 @@ const SNOOP_WAT = `(module
   (func (export "scribble_trap") (call $fill) unreachable)
 )`;
 
-const comparable = (r: RunResult): unknown => ({
-  exitCode: r.exitCode,
-  stdout: r.stdout.toString('latin1'),
-  stderr: r.stderr.toString('latin1'),
-  error: r.error ? { kind: r.error.kind, message: r.error.message } : undefined,
-  fuelUsed: r.fuelUsed,
-  peakMemoryBytes: r.peakMemoryBytes,
-  returnValues: r.returnValues,
-});
 
 describe('memory pool: rewrite', () => {
   it('turns the one defined memory into warden.memory with the same limits, export kept', async () => {

@@ -7,8 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants as fsc, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile, run, MemoryFs, WardenError, type RunOptions, type RunResult } from '../src/index.js';
+import { compile, run, MemoryFs, WardenError, type RunOptions } from '../src/index.js';
 import { createWorkerPool, type WorkerPool } from '../src/workers/index.js';
+import { comparable } from './api-modules.js';
 
 const load = (p: string): Uint8Array => readFileSync(new URL(`../../${p}`, import.meta.url));
 const WC = load('examples/wc.wasm');
@@ -18,16 +19,6 @@ const EXIT = load('test/guests/wasi/exit.wasm');
 const LOOP = load('test/guests/limits/tight_loop.wasm');
 const SLEEPER = load('test/guests/limits/sleeper.wasm');
 
-/** The deterministic part of a result. */
-const comparable = (r: RunResult): unknown => ({
-  exitCode: r.exitCode,
-  stdout: r.stdout.toString('latin1'),
-  stderr: r.stderr.toString('latin1'),
-  error: r.error ? { kind: r.error.kind, message: r.error.message } : undefined,
-  fuelUsed: r.fuelUsed,
-  peakMemoryBytes: r.peakMemoryBytes,
-  returnValues: r.returnValues,
-});
 
 const CASES: [string, Uint8Array, RunOptions][] = [
   ['wc on stdin', WC, { stdin: 'one two\nthree\n' }],
