@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { WardenError } from '../errors.js';
-import { RunAbort } from '../wasi/options.js';
+import { RunAbort, type RunEnding } from '../wasi/options.js';
 import { FUEL_SLICE } from './defaults.js';
 
 /** "500ms", "2s", "1.5s", "2m". */
@@ -29,6 +29,8 @@ export class LimitMeter {
     readonly budget: bigint,
     readonly timeoutMs: number,
     private readonly slice: bigint = FUEL_SLICE,
+    /** The run's ending, shared with its WASI functions: once the run ended (proc_exit or a limit), a refill re-throws it. */
+    readonly ending: RunEnding = { ended: undefined },
   ) {
     this.deadline = performance.now() + timeoutMs;
   }
@@ -36,6 +38,7 @@ export class LimitMeter {
   /** Ends the run with `error` (remembered, so it sticks). */
   abort(error: WardenError): RunAbort {
     this.aborted ??= new RunAbort(error);
+    this.ending.ended ??= this.aborted;
     return this.aborted;
   }
 
@@ -46,7 +49,8 @@ export class LimitMeter {
 
   /** The `warden.fuel` import: called with the (negative) counter, returns the refilled counter or throws. */
   readonly refill = (counter: bigint): bigint => {
-    if (this.aborted) throw this.aborted;
+    const ended = this.aborted ?? this.ending.ended;
+    if (ended) throw ended;
     this.lastCounter = counter;
     if (performance.now() >= this.deadline) {
       this.finalCounter = counter;

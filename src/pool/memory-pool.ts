@@ -125,6 +125,8 @@ export class MemoryPool {
 }
 
 const pools = new WeakMap<CompiledModule, Map<string, Promise<MemoryPool | Unpoolable>>>();
+/** The pools (or verdicts) whose promise has resolved, for a run's fast path (no await). */
+const settled = new WeakMap<CompiledModule, Map<string, MemoryPool | Unpoolable>>();
 
 /**
  * The memory pool of `cm` for `profile`, or why it has none (then run it with its own memory). The
@@ -154,11 +156,33 @@ export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<M
       };
       return new MemoryPool(variant, rw.initial, rw.maximum, typeof plan === 'string' ? plan : { globals: plan.globals });
     })();
-    p.catch(() => byProfile!.delete(key));
+    const pending = p;
+    pending.then(
+      (pool) => {
+        if (byProfile!.get(key) !== pending) return; // evicted meanwhile
+        let done = settled.get(cm);
+        if (!done) settled.set(cm, (done = new Map()));
+        done.set(key, pool);
+      },
+      () => byProfile!.delete(key),
+    );
     byProfile.set(key, p);
-    if (byProfile.size > 8) byProfile.delete(byProfile.keys().next().value as string);
+    if (byProfile.size > 8) {
+      const oldest = byProfile.keys().next().value as string;
+      byProfile.delete(oldest);
+      settled.get(cm)?.delete(oldest);
+    }
   }
   return p;
+}
+
+/**
+ * The pool of `cm` for `profile` if it is ready (no await): the MemoryPool, 'unpoolable' if the module has
+ * none, or undefined while it is not known yet (then use pooledMemory()).
+ */
+export function readyPool(cm: CompiledModule, profile: LimitProfile): MemoryPool | 'unpoolable' | undefined {
+  const p = settled.get(cm)?.get(`${profile.memoryBytes}/${profile.tableElements}`);
+  return p === undefined ? undefined : p instanceof MemoryPool ? p : 'unpoolable';
 }
 
 export { MEMORY_IMPORT };
@@ -200,7 +224,11 @@ export async function pooledMemory(cm: CompiledModule, profile: LimitProfile): P
     return undefined; // the rewrite refused the module: it runs with its own memory, as before
   }
   if (!(p instanceof MemoryPool)) return undefined;
-  const pool = p;
+  return takeFrom(p);
+}
+
+/** A pooled memory (or recycled instance) of a ready pool, for one run. */
+export function takeFrom(pool: MemoryPool): PooledMemory {
   const recycled = pool.acquireInstance();
   if (recycled) {
     const descriptors = pool.variant.imports;

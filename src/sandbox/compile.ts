@@ -81,6 +81,8 @@ export class CompiledModule {
   private readonly bytes: Uint8Array;
   /** Instrumented variants by limit profile (a rejected promise holds a 'memory' error: the module cannot fit). */
   private readonly variants = new Map<string, Promise<ModuleVariant>>();
+  /** The variants whose promise has resolved (a run's fast path reads them without awaiting). */
+  private readonly ready = new Map<string, ModuleVariant>();
 
   constructor(digest: string, bytes: Uint8Array, base: ModuleVariant) {
     this.digest = digest;
@@ -110,17 +112,34 @@ export class CompiledModule {
         const module = await WebAssembly.compile(bytes);
         return { module, requires, imports: WebAssembly.Module.imports(module), original };
       })();
-      v.catch(() => {}); // kept: a module too big for a profile stays too big
-      this.variants.set(key, v);
-      while (this.variants.size > VARIANT_ENTRIES) this.variants.delete(this.variants.keys().next().value as string);
+      this.track(key, v);
     }
     return v;
   }
 
+  /** The variant for `profile` if it is compiled already (no await), else undefined. */
+  readyVariant(profile: LimitProfile = DEFAULT_PROFILE): ModuleVariant | undefined {
+    return this.ready.get(profileKey(profile));
+  }
+
   /** @internal Records a variant compiled by compile(). */
   setVariant(profile: LimitProfile, v: Promise<ModuleVariant>): void {
-    v.catch(() => {});
-    this.variants.set(profileKey(profile), v);
+    this.track(profileKey(profile), v);
+  }
+
+  private track(key: string, v: Promise<ModuleVariant>): void {
+    v.then(
+      (ready) => {
+        if (this.variants.get(key) === v) this.ready.set(key, ready);
+      },
+      () => {}, // kept: a module too big for a profile stays too big
+    );
+    this.variants.set(key, v);
+    while (this.variants.size > VARIANT_ENTRIES) {
+      const oldest = this.variants.keys().next().value as string;
+      this.variants.delete(oldest);
+      this.ready.delete(oldest);
+    }
   }
 
   /**

@@ -6,7 +6,7 @@ import { WardenError } from '../errors.js';
 import { openPreopen } from '../fs/index.js';
 import type { DirNode } from '../fs/types.js';
 import { WasiContext } from '../wasi/context.js';
-import { ProcExit, RunAbort, type InputSource, type OutputSink, type Preopen } from '../wasi/options.js';
+import { ProcExit, RunAbort, type InputSource, type OutputSink, type Preopen, type RunEnding } from '../wasi/options.js';
 import type { CompiledModule, ModuleVariant } from './compile.js';
 import { LimitMeter } from '../limits/meter.js';
 import { FUEL_IMPORT } from '../instrument/index.js';
@@ -16,7 +16,7 @@ import { makeSink, writeAllSync, type RunSink } from './sinks.js';
 import type { FuncSig } from './signatures.js';
 import { printable } from './text.js';
 import { guestFault } from './traps.js';
-import { pooledMemory, type PooledMemory } from '../pool/memory-pool.js';
+import { pooledMemory, readyPool, takeFrom, type PooledMemory } from '../pool/memory-pool.js';
 
 export { writeAllSync } from './sinks.js';
 
@@ -213,6 +213,8 @@ export function openContext(
   stderr: OutputSink,
   trace: ((line: string) => void) | undefined,
   deadline: { at: number; expired(): RunAbort },
+  only?: readonly string[],
+  ending?: RunEnding,
 ): { ctx: WasiContext; preopens: Preopen[] } {
   const preopens: Preopen[] = [];
   let ctx: WasiContext | undefined;
@@ -231,6 +233,8 @@ export function openContext(
       randomFill: options.randomFill,
       trace,
       deadline,
+      only,
+      ending,
     });
   } catch (e) {
     closeQuietly(ctx);
@@ -240,10 +244,24 @@ export function openContext(
   return { ctx, preopens };
 }
 
+/** The preview1 functions a module imports (its WASI context builds only these). */
+const wasiNamesOf = new WeakMap<CompiledModule, string[]>();
+function wasiNames(cm: CompiledModule): string[] {
+  let names = wasiNamesOf.get(cm);
+  if (!names) {
+    names = cm.imports.filter((i) => i.module === 'wasi_snapshot_preview1' && i.kind === 'function').map((i) => i.name);
+    wasiNamesOf.set(cm, names);
+  }
+  return names;
+}
+
 /** Runs a compiled module once in a fresh sandbox. Rejects only for host misuse ('config', 'host-dir'). */
 export async function runCompiled(cm: CompiledModule, options: RunOptions): Promise<RunResult> {
   const o = checkOptions(options);
-  const meter = new LimitMeter(o.fuel, o.timeoutMs);
+  // One ending for every host function of the run (WASI and fuel): once proc_exit or a limit ended it, each
+  // later host call re-throws that ending, so a guest that catches the exception gets no further.
+  const state: RunEnding = { ended: undefined };
+  const meter = new LimitMeter(o.fuel, o.timeoutMs, undefined, state);
   const stdout = makeSink(o.stdout, 1);
   const stderr = makeSink(o.stderr, 2);
   const trace =
@@ -257,52 +275,49 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
         ? options.trace
         : undefined;
 
-  const { ctx, preopens } = openContext(o, options, stdout, stderr, trace, { at: meter.deadline, expired: () => meter.timeout() });
+  const { ctx, preopens } = openContext(o, options, stdout, stderr, trace, { at: meter.deadline, expired: () => meter.timeout() }, wasiNames(cm), state);
 
   const started = performance.now();
   let variant: ModuleVariant | undefined;
   let instance: WebAssembly.Instance | undefined;
   let pooled: PooledMemory | undefined;
-  const result = (exitCode: number, error?: WardenError, returnValues?: unknown[]): RunResult => ({
-    exitCode,
-    stdout: stdout.collected(),
-    stderr: stderr.collected(),
-    durationMs: performance.now() - started,
-    ...(error ? { error } : {}),
-    ...(returnValues ? { returnValues } : {}),
-    ...usage(meter, variant, instance),
-  });
-  const state: { ended?: ProcExit | RunAbort } = {};
+  const result = (exitCode: number, error?: WardenError, returnValues?: unknown[]): RunResult => {
+    const { fuelUsed, peakMemoryBytes } = usage(meter, variant, instance);
+    const r: RunResult = { exitCode, stdout: stdout.collected(), stderr: stderr.collected(), durationMs: performance.now() - started, fuelUsed, peakMemoryBytes };
+    if (error) r.error = error;
+    if (returnValues) r.returnValues = returnValues;
+    return r;
+  };
   const ending = (e: ProcExit | RunAbort): RunResult =>
     e instanceof ProcExit ? result(e.code) : result(EXIT_TRAP, e.error);
   try {
     if (o.instances < 1) return result(EXIT_TRAP, new WardenError('memory', 'instance limit: a run needs one instance, but limits.instances is 0', { instances: 0 }));
-    try {
-      variant = await cm.variant({ memoryBytes: o.memoryBytes, tableElements: o.tableElements });
-    } catch (e) {
-      if (e instanceof WardenError && e.kind === 'memory') return result(EXIT_TRAP, e);
-      throw e;
+    const profile = { memoryBytes: o.memoryBytes, tableElements: o.tableElements };
+    // Memory pooling (src/pool): the same code, its memory imported from a pool of reset memories. A ready
+    // pool is taken without an await (the hot path of a server's fresh sandbox per request).
+    const ready = options.pool === false ? 'unpoolable' : readyPool(cm, profile);
+    if (ready !== undefined && ready !== 'unpoolable') {
+      pooled = takeFrom(ready);
+      variant = pooled.variant;
+    } else {
+      try {
+        variant = cm.readyVariant(profile) ?? (await cm.variant(profile));
+      } catch (e) {
+        if (e instanceof WardenError && e.kind === 'memory') return result(EXIT_TRAP, e);
+        throw e;
+      }
+      if (ready === undefined && (pooled = await pooledMemory(cm, profile))) variant = pooled.variant;
     }
-    // Memory pooling (src/pool): the same code, its memory imported from a pool of reset memories.
-    if (options.pool !== false && (pooled = await pooledMemory(cm, { memoryBytes: o.memoryBytes, tableElements: o.tableElements }))) variant = pooled.variant;
     const provided: WebAssembly.Imports = { ...ctx.imports, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: meter.refill, ...pooled?.imports } };
-    const wanted = variant.imports;
-    let plan = linkPlan(cm, provided);
-    let imports = plan.error ? undefined : guardImports(wanted, provided, state);
-    if (!plan.error && !imports) {
-      linkPlans.delete(cm); // the provided imports changed shape: check again
-      plan = linkPlan(cm, provided);
-      imports = plan.error ? undefined : guardImports(wanted, provided, state);
-    }
-    if (plan.error || !imports) {
-      return result(EXIT_FAILURE, plan.error ?? new WardenError('link', 'unsatisfied imports'));
-    }
+    // The WASI functions and the meter share the run's ending (above), so they need no guard wrappers here.
+    const plan = linkPlan(cm, provided);
+    if (plan.error) return result(EXIT_FAILURE, plan.error);
     const exported = cm.functionExports;
     const entry = options.invoke ?? '_start';
     if (!exported.includes(entry)) return result(EXIT_FAILURE, noEntry(cm, options.invoke));
     const args = options.invoke !== undefined ? invokeArgs(entry, cm.signatures?.exports.get(entry), options.invokeArgs ?? []) : [];
 
-    instance = pooled ? pooled.instantiate(imports) : new WebAssembly.Instance(variant.module, imports);
+    instance = pooled ? pooled.instantiate(provided) : new WebAssembly.Instance(variant.module, provided);
     const memory = instance.exports['memory'];
     if (memory instanceof WebAssembly.Memory) ctx.bindMemory(memory);
     const exports = instance.exports;

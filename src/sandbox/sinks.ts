@@ -33,15 +33,19 @@ const COALESCE_MAX_AGE_MS = 100;
 
 const EMPTY = Buffer.alloc(0);
 
-/** 'buffer': chunks appended into one buffer that doubles as needed (no per-write allocation). */
+/**
+ * 'buffer': chunks appended into one buffer that doubles as needed (no per-write allocation). It starts
+ * small, so a typical run's output comes from Node's shared buffer pool: a fresh 4 KiB ArrayBuffer per run
+ * was external memory that made V8 run a full mark-compact every few thousand runs.
+ */
 function bufferSink(): RunSink {
-  let buf = Buffer.allocUnsafe(0);
+  let buf = EMPTY;
   let len = 0;
   return {
     write(chunk) {
       const need = len + chunk.length;
       if (need > buf.length) {
-        const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2, 4096));
+        const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2, 256));
         buf.copy(grown, 0, 0, len);
         buf = grown;
       }
@@ -49,7 +53,7 @@ function bufferSink(): RunSink {
       len = need;
     },
     flush() {},
-    collected: () => (len === 0 ? EMPTY : Buffer.from(buf.subarray(0, len))),
+    collected: () => (len === 0 ? EMPTY : buf.subarray(0, len)), // the run owns buf: no copy
   };
 }
 

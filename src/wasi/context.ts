@@ -5,7 +5,7 @@ import { Errno, errnoOf } from './errno.js';
 import { FdTable } from './fd-table.js';
 import { OutputFd, PreopenFd, StdinFd } from './fds.js';
 import { GuestMemory, encodeUtf8 } from './memory.js';
-import { ProcExit, RunAbort, type WasiOptions } from './options.js';
+import { ProcExit, RunAbort, type RunEnding, type WasiOptions } from './options.js';
 import { FUNCTIONS, type EncodedList, type FunctionDef, type WasiState } from './preview1.js';
 import { formatErrno, formatOutputs, traceLine } from './trace.js';
 
@@ -30,6 +30,7 @@ function encodeList(items: readonly string[]): EncodedList {
 
 /** All import names with a placeholder, so each context's import object starts with a fixed shape. */
 const NS_TEMPLATE: Record<string, Import | null> = Object.fromEntries(FUNCTIONS.map((f) => [f.name, null]));
+const BY_NAME: ReadonlyMap<string, FunctionDef> = new Map(FUNCTIONS.map((f) => [f.name, f]));
 
 let sleepCell: Int32Array | undefined;
 /** Blocks the thread (Atomics.wait on a private cell: nothing ever notifies it). */
@@ -51,6 +52,42 @@ function sleepWithin(ns: bigint, deadline: NonNullable<WasiOptions['deadline']>)
   throw deadline.expired();
 }
 
+const defaultRandomFill = (b: Uint8Array): void => void randomFillSync(b);
+
+/**
+ * The state the preview1 handlers share. A class (getters on its prototype), not an object literal with
+ * getters: such a literal costs ~2 us and an accessor pair per run.
+ */
+class ContextState implements WasiState {
+  private encodedArgs: EncodedList | undefined;
+  private encodedEnv: EncodedList | undefined;
+  readonly clockResNs: bigint;
+  readonly randomFill: (buf: Uint8Array) => void;
+  readonly sleep: (ns: bigint) => void;
+
+  constructor(
+    readonly mem: GuestMemory,
+    readonly fds: FdTable,
+    private readonly opts: WasiOptions,
+    readonly flushOutput: () => void,
+  ) {
+    const res = opts.clocks?.resolutionNs;
+    this.clockResNs = res !== undefined && res > 0n ? res : 1000n;
+    this.randomFill = opts.randomFill ?? defaultRandomFill;
+    const deadline = opts.deadline;
+    this.sleep = deadline ? (ns: bigint) => sleepWithin(ns, deadline) : sleepNs;
+  }
+
+  // Encoded when the guest first asks (args_*/environ_*): many runs never do.
+  get args(): EncodedList {
+    return (this.encodedArgs ??= encodeList(this.opts.args));
+  }
+
+  get env(): EncodedList {
+    return (this.encodedEnv ??= encodeList(this.opts.env.map(([k, v]) => `${k}=${v}`)));
+  }
+}
+
 export type Import = (a: any, b: any, c: any, d: any, e: any, f: any, g: any, h: any, i: any) => number;
 
 export class WasiContext {
@@ -60,9 +97,10 @@ export class WasiContext {
   private readonly mem = new GuestMemory();
   private readonly fds = new FdTable();
   /** Set once ProcExit or RunAbort has been thrown: every later call re-throws it. */
-  private dead: ProcExit | RunAbort | undefined;
+  private readonly ending: RunEnding;
 
   constructor(opts: WasiOptions) {
+    this.ending = opts.ending ?? { ended: undefined };
     const flushOutput = (): void => {
       opts.stdout.flush?.();
       opts.stderr.flush?.();
@@ -71,25 +109,20 @@ export class WasiContext {
     this.fds.add(new OutputFd(opts.stdout, opts.stdoutCap, 'stdout', opts.stderr));
     this.fds.add(new OutputFd(opts.stderr, opts.stderrCap, 'stderr', opts.stdout));
     for (const p of opts.preopens) this.fds.add(new PreopenFd(p.dir, p.guestPath));
-    let args: EncodedList | undefined;
-    let env: EncodedList | undefined;
-    this.state = {
-      mem: this.mem,
-      fds: this.fds,
-      // Encoded when the guest first asks (args_*/environ_*): many runs never do.
-      get args(): EncodedList {
-        return (args ??= encodeList(opts.args));
-      },
-      get env(): EncodedList {
-        return (env ??= encodeList(opts.env.map(([k, v]) => `${k}=${v}`)));
-      },
-      clockResNs: opts.clocks?.resolutionNs !== undefined && opts.clocks.resolutionNs > 0n ? opts.clocks.resolutionNs : 1000n,
-      randomFill: opts.randomFill ?? ((b) => randomFillSync(b)),
-      flushOutput,
-      sleep: opts.deadline ? (ns: bigint) => sleepWithin(ns, opts.deadline!) : sleepNs,
-    };
-    const ns = { ...NS_TEMPLATE };
-    for (const def of FUNCTIONS) ns[def.name] = opts.trace ? this.traced(def, opts.trace) : this.plain(def);
+    this.state = new ContextState(this.mem, this.fds, opts, flushOutput);
+    const make = (def: FunctionDef): Import => (opts.trace ? this.traced(def, opts.trace) : this.plain(def));
+    let ns: Record<string, Import | null>;
+    if (opts.only) {
+      // Only what the module imports: a run builds a handful of closures, not 46 (this is per sandbox).
+      ns = Object.create(null) as Record<string, Import | null>;
+      for (const name of opts.only) {
+        const def = BY_NAME.get(name);
+        if (def) ns[name] = make(def);
+      }
+    } else {
+      ns = { ...NS_TEMPLATE };
+      for (const def of FUNCTIONS) ns[def.name] = make(def);
+    }
     this.imports = { wasi_snapshot_preview1: ns as Record<string, Import> };
   }
 
@@ -106,7 +139,7 @@ export class WasiContext {
   /** Turns a thrown value into the errno the guest sees; ProcExit/RunAbort end the run. */
   private fault(err: unknown): number {
     if (err instanceof ProcExit || err instanceof RunAbort) {
-      this.dead = err;
+      this.ending.ended ??= err;
       throw err;
     }
     return errnoOf(err);
@@ -117,7 +150,8 @@ export class WasiContext {
     const s = this.state;
     const mem = this.mem;
     return (a, b, c, d, e, f, g, hh, i) => {
-      if (this.dead !== undefined) throw this.dead;
+      const ended = this.ending.ended;
+      if (ended !== undefined) throw ended;
       try {
         mem.refresh();
         return h(s, a, b, c, d, e, f, g, hh, i);
@@ -132,7 +166,8 @@ export class WasiContext {
     const s = this.state;
     const mem = this.mem;
     return (a, b, c, d, e, f, g, hh, i) => {
-      if (this.dead !== undefined) throw this.dead;
+      const ended = this.ending.ended;
+      if (ended !== undefined) throw ended;
       const args = [a, b, c, d, e, f, g, hh, i];
       let result: number;
       try {

@@ -54,6 +54,18 @@ export interface WasiOptions {
    * would is cut short at the deadline and ends the run with `expired()` (a RunAbort of kind 'timeout').
    */
   deadline?: { at: number; expired(): RunAbort };
+  /** The preview1 functions to provide (default: all 46). A run passes the ones its module imports. */
+  only?: readonly string[];
+  /**
+   * The run's ending, shared with its other host functions (the fuel meter): once set, by proc_exit or a
+   * limit, every later call re-throws it, so a guest that catches the host's exception gets no further.
+   */
+  ending?: RunEnding;
+}
+
+/** How a run ended, once it has: one cell shared by all of the run's host functions. */
+export interface RunEnding {
+  ended: ProcExit | RunAbort | undefined;
 }
 
 /** Thrown (through the guest's frames) by proc_exit: ends the guest, never the host. */
