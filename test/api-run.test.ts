@@ -104,6 +104,39 @@ describe('run: traps', () => {
     assert.equal(r.exitCode, 3);
     assert.equal(r.stdout.toString(), '');
   });
+
+  it('keeps an exit final for the fuel meter too: a caught exit followed by an endless loop ends at the next refill', async () => {
+    const bytes = await wat(
+      `(module
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (func (export "_start")
+          (try (do (call $exit (i32.const 3))) (catch_all))
+          (loop $l (br $l))))`,
+      { exceptions: true },
+    );
+    const r = await run(bytes, { limits: { timeoutMs: 20_000 } });
+    assert.equal(r.exitCode, 3);
+    assert.equal(r.error, undefined);
+  });
+
+  it('keeps a limit final for WASI: a guest that catches the fuel abort cannot write afterwards', async () => {
+    const bytes = await wat(
+      `(module
+        (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 100) "escaped")
+        (func (export "_start")
+          (try (do (loop $l (br $l))) (catch_all))
+          (i32.store (i32.const 0) (i32.const 100)) (i32.store (i32.const 4) (i32.const 7))
+          (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+          (loop $m (br $m))))`,
+      { exceptions: true },
+    );
+    const r = await run(bytes, { limits: { fuel: 100_000, timeoutMs: 20_000 } });
+    assert.equal(r.error?.kind, 'fuel');
+    assert.equal(r.stdout.toString(), '');
+  });
 });
 
 describe('run: invoke', () => {
