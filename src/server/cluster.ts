@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { WardenError } from '../errors.js';
 import { loadConfig } from './config.js';
+import { isoNow } from './log.js';
 import { mergeMetrics, metricsHandler } from './metrics.js';
 import type { ServeOptions, WardenServer } from './server.js';
 
@@ -36,7 +37,7 @@ const RELOAD_WAIT_MS = 60_000;
 export async function startCluster(config: string, processes: number, opts: ServeOptions = {}): Promise<WardenServer> {
   if (!cluster.isPrimary) throw new WardenError('config', 'startCluster: called in a cluster worker');
   const log = opts.log ?? ((line: string) => void process.stdout.write(line + '\n'));
-  const event = (msg: string, fields: Record<string, unknown> = {}): void => log(JSON.stringify({ time: new Date().toISOString(), msg, ...fields }));
+  const event = (msg: string, fields: Record<string, unknown> = {}): void => log(JSON.stringify({ time: isoNow(), msg, ...fields }));
   let current = loadConfig(config);
   const settings = current.server;
   const spec: ProcessSpec = {

@@ -4,6 +4,18 @@ import { writeSync } from 'node:fs';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+let isoAt = -1;
+let isoText = '';
+/** new Date().toISOString(), formatted at most once per millisecond (a request log line needs one each). */
+export function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoAt) {
+    isoAt = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 /** A log function writing each line (plus a newline) to `fd`, batched; lines are never lost on a normal exit. */
 export function lineWriter(fd: number): (line: string) => void {
   let pending: string[] = [];
