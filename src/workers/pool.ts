@@ -21,6 +21,12 @@ export interface WorkerPoolOptions {
   graceMs?: number;
   /** V8 heap limits of each worker (linear memory is not counted in them). */
   resourceLimits?: ResourceLimits;
+  /**
+   * The workers' scheduling niceness, 0-19 (Linux: each worker thread's own nice value; elsewhere ignored).
+   * A server gives its isolation workers a higher one, so that a guest spinning until its deadline yields the
+   * CPU to the thread that accepts and answers requests. Default 0 (as the process).
+   */
+  niceness?: number;
 }
 
 export type PoolRunOptions = RunOptions & { signal?: AbortSignal };
@@ -79,6 +85,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   if (!Number.isSafeInteger(size) || size < 1) throw new WardenError('config', 'worker pool: size must be a positive integer');
   if (!Number.isSafeInteger(maxQueue) || maxQueue < 0) throw new WardenError('config', 'worker pool: maxQueue must be a non-negative integer');
   if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw new WardenError('config', 'worker pool: graceMs must be a non-negative number');
+  const niceness = options.niceness ?? 0;
+  if (!Number.isSafeInteger(niceness) || niceness < 0 || niceness > 19) throw new WardenError('config', 'worker pool: niceness must be an integer from 0 to 19');
 
   /** Module bytes by digest, for workers that do not have them yet (bounded, least recently used dropped). */
   const known = new Map<string, { bytes: Uint8Array; compiled?: WebAssembly.Module }>();
@@ -98,7 +106,10 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   };
 
   function spawn(): Slot {
-    const worker = new Worker(WORKER_URL, options.resourceLimits ? { resourceLimits: options.resourceLimits } : {});
+    const worker = new Worker(WORKER_URL, {
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      workerData: { niceness },
+    });
     const slot: Slot = { worker, sent: new Set(), job: undefined, timer: undefined };
     worker.unref();
     worker.on('message', (m: WorkerReply) => onReply(slot, m));

@@ -1,6 +1,8 @@
 // The worker-thread side of the pool: keeps compiled modules by digest (each sent once) and runs each
 // request as an in-thread run would, posting back the result (or the host-misuse error) as plain data.
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { WardenError } from '../errors.js';
 import { compile, type CompiledModule } from '../sandbox/compile.js';
 import { EXIT_FAILURE, type RunResult } from '../sandbox/options.js';
@@ -12,6 +14,18 @@ const MODULE_ENTRIES = 64;
 
 const port = parentPort;
 if (!port) throw new Error('src/workers/worker.js runs only as a worker thread');
+
+// The pool's niceness for this thread alone: on Linux a nice value belongs to a thread, and setpriority()
+// takes a thread id, found through /proc/thread-self ("PID/task/TID"). Best effort elsewhere.
+const niceness = (workerData as { niceness?: unknown } | null)?.niceness;
+if (typeof niceness === 'number' && niceness > 0) {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, Math.min(19, niceness));
+  } catch {
+    // not Linux, or not allowed: the thread keeps the process's priority
+  }
+}
 
 function invalidResult(e: WardenError): RunResult {
   return { exitCode: EXIT_FAILURE, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), durationMs: 0, error: e, fuelUsed: 0, peakMemoryBytes: 0 };
