@@ -165,3 +165,19 @@ test('loops whose refill is out of line: results, branches out across loops, sam
     assert.deepEqual(run(n, 1n), [r, fuel]);
   }
 });
+
+test('a table initialiser (table ... (ref.func $f)) is renumbered with fuel on, with or without a table cap', (t) => {
+  // (type (func (result i32))) (func $f (result i32) (i32.const 7)) (table 1 funcref (ref.func $f))
+  // (func (export "g") (result i32) (call_indirect (type 0) (i32.const 0)))
+  const bytes = new Uint8Array([
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 3, 2, 0, 0, 4, 9, 1, 0x40, 0x00, 0x70, 0x00, 0x01, 0xd2, 0x00, 0x0b, 7, 5, 1, 1, 0x67, 0, 1, 10, 14,
+    2, 4, 0, 0x41, 7, 0x0b, 7, 0, 0x41, 0, 0x11, 0, 0, 0x0b,
+  ]);
+  if (!WebAssembly.validate(bytes)) return t.skip(`V8 in Node ${process.versions.node} has no table initialisers`);
+  for (const options of [{}, { tableElements: 10 }]) {
+    const inst = instrument(bytes, options);
+    const meter = new LimitMeter(1n << 40n, 60_000);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(inst.bytes), { warden: { fuel: meter.refill } });
+    assert.equal((instance.exports['g'] as () => number)(), 7, JSON.stringify(options));
+  }
+});

@@ -19,6 +19,9 @@ export interface BodyContext {
   readonly growCheck: { readonly memories: number; readonly capPages: number } | null;
   /** Set when table.grow of an imported table (whose maximum the module does not set) must check the cap inline. */
   readonly tableGrowCheck: { readonly imported: number; readonly cap: number } | null;
+  /** Whether each memory / table (imported ones first) is 64-bit: its sizes and lengths are i64 (memory64, table64). */
+  readonly memories64?: readonly boolean[];
+  readonly tables64?: readonly boolean[];
   /** Where copied code went: (output offset, input offset, length) triples, in output order. */
   readonly map: OffsetMap;
 }
@@ -414,6 +417,10 @@ export class BodyRewriter {
   private localMode = false;
   /** The i32 scratch local (length operand of bulk operations). */
   private T = 0;
+  /** The i64 scratch local (lengths on 64-bit memories and tables), -1 when the module has none of those. */
+  private W = -1;
+  /** Whether the module has a 64-bit memory or table (so functions get the i64 scratch local). */
+  private readonly wide: boolean;
   private callsOrLoops = false;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
@@ -430,6 +437,7 @@ export class BodyRewriter {
   constructor(private readonly ctx: BodyContext) {
     this.globalTemplates = newTemplates();
     fillTemplates(this.globalTemplates, ctx.fuelGlobal, ctx.fuelFunc, -1);
+    this.wide = (ctx.memories64?.includes(true) ?? false) || (ctx.tables64?.includes(true) ?? false);
     this.t = this.globalTemplates;
   }
 
@@ -579,11 +587,41 @@ export class BodyRewriter {
     }
   }
 
-  /** Charges the run-time cost of a bulk operation whose length is the i32 on top of the stack. */
-  private bulkCharge(at: number, shift: number, left: boolean): void {
+  /**
+   * Charges the run-time cost of a bulk operation whose length is the i32 on top of the stack (with `wide`, the
+   * i64 of a 64-bit memory or table: taken as unsigned and clamped to 2^62 (before a left shift: 2^(62 - shift)),
+   * so a huge length never wraps the charge nor makes it negative; it exhausts any budget, which is at most 2^62).
+   */
+  private bulkCharge(at: number, shift: number, left: boolean, wide = false): void {
     this.flushCopy(at);
     const out = this.out;
     const t = this.t;
+    if (wide) {
+      const W = this.W;
+      const limit = 2 ** (62 - (left ? shift : 0));
+      out.byte(0x22); // local.tee W
+      out.u32(W);
+      out.bytes(t.b, t.getS, t.getE);
+      out.byte(0x20); // select(n, limit, n <u limit)
+      out.u32(W);
+      out.byte(0x42);
+      out.s64(limit);
+      out.byte(0x20);
+      out.u32(W);
+      out.byte(0x42);
+      out.s64(limit);
+      out.byte(0x54); // i64.lt_u
+      out.byte(0x1b); // select
+      if (shift > 0) {
+        out.byte(0x42);
+        out.byte(shift);
+        out.byte(left ? 0x86 : 0x88); // i64.shl / i64.shr_u
+      }
+      out.byte(0x7d);
+      out.bytes(t.b, t.setS, t.setE);
+      out.bytes(t.b, t.plainE, t.checkE); // if (fuel < 0) fuel = host(fuel)
+      return;
+    }
     out.byte(0x22); // local.tee T
     out.u32(this.T);
     out.bytes(t.b, t.getS, t.getE);
@@ -639,11 +677,18 @@ export class BodyRewriter {
     if (locals > 50000) c.unsupported(`function with ${locals} locals`, groupsStart);
     const T = locals;
     this.T = T;
-    out.u32(groups + (localMode ? 2 : 1));
+    out.u32(groups + (localMode ? 2 : 1) + (this.wide ? 1 : 0));
     out.bytes(buf, groupsStart, c.pos);
     out.byte(1);
     out.byte(0x7f);
     if (localMode) {
+      out.byte(1);
+      out.byte(0x7e);
+    }
+    this.W = -1;
+    if (this.wide) {
+      // the i64 scratch local (after the counter local in local mode)
+      this.W = T + (localMode ? 2 : 1);
       out.byte(1);
       out.byte(0x7e);
     }
@@ -967,32 +1012,44 @@ export class BodyRewriter {
           // memory.grow
           const mem = c.u32();
           cost++;
-          this.bulkCharge(at, GROW_SHIFT, true);
+          // (a 64-bit memory: n and the result are i64, n kept in W)
+          const m64 = ctx.memories64?.[mem] === true;
+          const N = m64 ? this.W : T;
+          this.bulkCharge(at, GROW_SHIFT, true, m64);
           const gc = ctx.growCheck;
           if (gc) {
             // if (sum of all memory sizes + n > cap) -1 else memory.grow
             out.byte(0x21); // local.set T
-            out.u32(T);
+            out.u32(N);
             for (let i = 0; i < gc.memories; i++) {
               out.byte(0x3f);
               out.u32(i);
-              out.byte(0xad);
+              if (ctx.memories64?.[i] !== true) out.byte(0xad);
               if (i > 0) out.byte(0x7c); // i64.add
             }
             out.byte(0x20);
-            out.u32(T);
-            out.byte(0xad);
+            out.u32(N);
+            if (!m64) out.byte(0xad);
             out.byte(0x7c);
             out.byte(0x42);
             out.s64(gc.capPages);
             out.byte(0x56); // i64.gt_u
+            if (m64) {
+              // (or n alone above the cap: the sum could wrap)
+              out.byte(0x20);
+              out.u32(N);
+              out.byte(0x42);
+              out.s64(gc.capPages);
+              out.byte(0x56);
+              out.byte(0x72); // i32.or
+            }
             out.byte(0x04);
-            out.byte(0x7f); // if (result i32)
-            out.byte(0x41);
-            out.byte(0x7f); // i32.const -1
+            out.byte(m64 ? 0x7e : 0x7f); // if (result i32 / i64)
+            out.byte(m64 ? 0x42 : 0x41);
+            out.byte(0x7f); // i32.const -1 / i64.const -1
             out.byte(0x05);
             out.byte(0x20);
-            out.u32(T);
+            out.u32(N);
             out.byte(0x40);
             out.u32(mem);
             out.byte(0x0b);
@@ -1011,34 +1068,57 @@ export class BodyRewriter {
             table = c.u32(); // table.grow's table
             c.pos = save;
           }
+          // Whether the length is an i64: fill/grow on a 64-bit memory or table, copy between two 64-bit ones
+          // (the smaller address type of the two); init's length is always an i32 (a segment's).
+          let wide = false;
+          if (bulk && this.wide) {
+            const save = c.pos;
+            const m64 = ctx.memories64 ?? [];
+            const t64 = ctx.tables64 ?? [];
+            if (sub === 11) wide = m64[c.u32()] === true;
+            else if (sub === 10) wide = m64[c.u32()] === true && m64[c.u32()] === true;
+            else if (sub === 15 || sub === 17) wide = t64[c.u32()] === true;
+            else if (sub === 14) wide = t64[c.u32()] === true && t64[c.u32()] === true;
+            c.pos = save;
+          }
           skipImm(c, info, at);
           cost++;
-          if (bulk) this.bulkCharge(at, bulk.shift, bulk.left);
+          if (bulk) this.bulkCharge(at, bulk.shift, bulk.left, wide);
           const tg = ctx.tableGrowCheck;
           if (tg && table >= 0 && table < tg.imported) {
             // An imported table (the module cannot lower its maximum): before the table.grow (copied after this),
             // with n in T: if (table.size + n > cap) n = 0xffffffff (a grow that always fails, giving -1).
+            // (A 64-bit table: n is the i64 in W, also checked alone against the cap, and set to 2^64 - 1.)
+            const N = wide ? this.W : T;
             out.byte(0x1a); // drop n
             out.byte(0xfc);
             out.u32(16); // table.size
             out.u32(table);
-            out.byte(0xad); // i64.extend_i32_u
+            if (!wide) out.byte(0xad); // i64.extend_i32_u
             out.byte(0x20);
-            out.u32(T);
-            out.byte(0xad);
+            out.u32(N);
+            if (!wide) out.byte(0xad);
             out.byte(0x7c); // i64.add
             out.byte(0x42);
             out.s64(tg.cap);
             out.byte(0x56); // i64.gt_u
+            if (wide) {
+              out.byte(0x20);
+              out.u32(N);
+              out.byte(0x42);
+              out.s64(tg.cap);
+              out.byte(0x56);
+              out.byte(0x72); // i32.or
+            }
             out.byte(0x04);
             out.byte(0x40); // if
-            out.byte(0x41);
-            out.byte(0x7f); // i32.const -1
+            out.byte(wide ? 0x42 : 0x41);
+            out.byte(0x7f); // i32.const -1 / i64.const -1
             out.byte(0x21);
-            out.u32(T);
+            out.u32(N);
             out.byte(0x0b);
             out.byte(0x20);
-            out.u32(T);
+            out.u32(N);
           }
           continue;
         }

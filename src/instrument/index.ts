@@ -78,13 +78,14 @@ interface LimitsAt {
 function readLimits(c: Cursor, what: string): LimitsAt {
   const at = c.pos;
   const flags = c.byte();
-  if (flags & 0x04) c.unsupported(`64-bit ${what}`, at);
-  if (flags > 0x03) c.fail(`bad limits flags 0x${flags.toString(16)}`, at);
-  const min = c.u32();
-  const max = flags & 1 ? c.u32() : null;
+  if (flags > 0x07) c.fail(`bad limits flags 0x${flags.toString(16)}`, at);
+  // 64-bit memories and tables (memory64, table64) have u64 limits
+  const min = flags & 4 ? c.u64() : c.u32();
+  const max = flags & 1 ? (flags & 4 ? c.u64() : c.u32()) : null;
   // (checked here since the caps rewrite limits: a bad maximum must not be replaced by a good one)
   if (max !== null && max < min) c.fail(`${what} maximum below its minimum`, at);
-  if (what === 'memory' && (min > 65536 || (max ?? 0) > 65536)) c.fail('memory size above 65536 pages', at);
+  if (what === 'memory' && !(flags & 4) && (min > 65536 || (max ?? 0) > 65536)) c.fail('memory size above 65536 pages', at);
+  if (what === 'memory' && flags & 4 && (min > 2 ** 48 || (max ?? 0) > 2 ** 48)) c.fail('memory size above 2^48 pages', at);
   if (flags & 2 && max === null) c.fail(`shared ${what} without a maximum`, at);
   return { flags, min, max };
 }
@@ -96,7 +97,7 @@ function atEnd(c: Cursor, s: Section): void {
 
 function writeLimits(out: Out, l: LimitsAt): void {
   out.byte(l.flags);
-  out.u32(l.min);
+  out.u32(l.min); // (a LEB128 either way: u32 or, with flag 4, u64 limits)
   if (l.max !== null) out.u32(l.max);
 }
 
@@ -166,7 +167,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   if (tableCap !== undefined && !(Number.isSafeInteger(tableCap) && tableCap >= 0)) {
     throw new WardenError('config', 'tableElements must be a non-negative integer');
   }
-  const capPages = memCap === undefined ? null : Math.min(Math.floor(memCap / PAGE), 65536);
+  // (a cap beyond 4 GiB binds only when the module has a 64-bit memory; 32-bit memories stay below 65536 pages each)
+  let capPages = memCap === undefined ? null : Math.min(Math.floor(memCap / PAGE), 65536);
 
   const c = new Cursor(bytes);
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
@@ -213,6 +215,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   let importedGlobals = 0;
   const importedMemories: LimitsAt[] = [];
   let importedTables = 0;
+  /** Whether each table (imported ones first) is 64-bit (table64: i64 indices and lengths). */
+  const tables64: boolean[] = [];
   let importCount = 0;
   const importSec = find(2);
   if (importSec) {
@@ -232,7 +236,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
         importedFuncs++;
       } else if (kind === 1) {
         ic.skipValType(paramCounts.length);
-        readLimits(ic, 'table');
+        tables64.push((readLimits(ic, 'table').flags & 4) !== 0);
         importedTables++;
       } else if (kind === 2) importedMemories.push(readLimits(ic, 'memory'));
       else if (kind === 3) {
@@ -260,6 +264,20 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     const mc = new Cursor(bytes, memSec.start, memSec.end);
     const n = mc.u32();
     for (let i = 0; i < n; i++) memories.push(readLimits(mc, 'memory'));
+  }
+  const memories64 = memories.map((m) => (m.flags & 4) !== 0);
+  if (memCap !== undefined && memories64.includes(true)) capPages = Math.min(Math.floor(memCap / PAGE), 2 ** 48);
+  const tableSec = find(4);
+  if (tableSec) {
+    const tc = new Cursor(bytes, tableSec.start, tableSec.end);
+    const n = tc.u32();
+    for (let i = 0; i < n; i++) {
+      const withInit = bytes[tc.pos] === 0x40;
+      if (withInit) tc.skip(2);
+      tc.skipValType(paramCounts.length);
+      tables64.push((readLimits(tc, 'table').flags & 4) !== 0);
+      if (withInit) copyConstExpr(tc, new Out(16), 0);
+    }
   }
   const initialPages = memories.reduce((a, m) => a + m.min, 0);
   if (capPages !== null && initialPages > capPages) {
@@ -301,6 +319,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     fuelFunc: importedFuncs,
     paramCounts,
     growCheck: capPages !== null && (memories.length > 1 || importedMemories.length > 0) ? { memories: memories.length, capPages } : null,
+    memories64,
+    tables64,
     tableGrowCheck: tableCap !== undefined && importedTables > 0 ? { imported: importedTables, cap: tableCap } : null,
     map: new OffsetMap(),
   };
@@ -352,8 +372,9 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             out.u32(fuelType);
           })
       : undefined,
+    // (with fuel also without a cap: a table's initialiser may hold a ref.func to renumber)
     4:
-      tableCap === undefined
+      tableCap === undefined && !fuel
         ? undefined
         : (s) =>
             section(4, () => {
@@ -366,7 +387,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 if (withInit) tc.skip(2);
                 tc.skipValType(paramCounts.length);
                 out.bytes(bytes, from, tc.pos);
+                const limitsAt = tc.pos;
                 const l = readLimits(tc, 'table');
+                if (tableCap === undefined) {
+                  out.bytes(bytes, limitsAt, tc.pos); // (as they are)
+                  if (withInit) copyConstExpr(tc, out, shift);
+                  continue;
+                }
                 if (l.min > tableCap) {
                   throw new WardenError('memory', `table limit: table ${importedTables + i} has ${l.min} initial elements, above the limit of ${tableCap}`, {
                     initialElements: l.min,
@@ -388,7 +415,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               out.u32(n);
               for (let i = 0; i < n; i++) {
                 const l = readLimits(mc, 'memory');
-                writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? capPages, capPages) });
+                const cap = l.flags & 4 ? capPages : Math.min(capPages, 65536);
+                writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? cap, cap) });
               }
               atEnd(mc, s!);
             }),
@@ -518,6 +546,12 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
       if (bytes[dc.pos] === 0x41) {
         dc.pos++;
         offset = dc.sleb() >>> 0;
+        if (bytes[dc.pos] !== 0x0b) offset = null;
+      } else if (bytes[dc.pos] === 0x42) {
+        // a 64-bit memory's offset (unsigned: a negative i64 is beyond any cap)
+        dc.pos++;
+        offset = dc.sleb();
+        if (offset < 0) offset += 2 ** 64;
         if (bytes[dc.pos] !== 0x0b) offset = null;
       }
       copyConstExpr(dc, new Out(16), shift);
