@@ -22,6 +22,8 @@ export interface BodyContext {
   /** Whether each memory / table (imported ones first) is 64-bit: its sizes and lengths are i64 (memory64, table64). */
   readonly memories64?: readonly boolean[];
   readonly tables64?: readonly boolean[];
+  /** Field count of each type index that is a struct type (-1 otherwise): struct.new's static cost. */
+  readonly structFields?: readonly number[];
   /** Where copied code went: (output offset, input offset, length) triples, in output order. */
   readonly map: OffsetMap;
 }
@@ -79,6 +81,24 @@ const BULK_COST: ReadonlyMap<number, { readonly shift: number; readonly left: bo
 /** memory.grow: 4096 units per 64 KiB page (the same rate as the byte operations). */
 const GROW_SHIFT = 12;
 
+// GC (0xfb prefix). The GC heap is V8's, not linear memory: no memory cap applies to it. What bounds it is
+// fuel: every allocation and bulk array operation is charged one unit per element, from its i32 length
+// operand (on top of the stack for all of them) at run time, or statically for array.new_fixed (its count)
+// and struct.new/struct.new_default (the struct's field count), on top of the 1 every instruction costs:
+// a run allocates at most as many fields and elements (of at most 16 bytes each: v128) as its fuel budget.
+// Runs in a worker pool with resourceLimits (src/workers) also have V8's heap limit there; a policy can
+// deny the `gc` feature altogether (src/policy).
+/** array.new, array.new_default, array.new_data, array.new_elem, array.fill, array.copy, array.init_data, array.init_elem. */
+const GC_BULK = new Set([6, 7, 9, 10, 16, 17, 18, 19]);
+const GC_ARRAY_NEW_FIXED = 8;
+const GC_STRUCT_NEW = 0;
+const GC_STRUCT_NEW_DEFAULT = 1;
+const GC_ARRAY_COPY = 17;
+/** The most elements V8 takes in one array.new_fixed (a larger count is refused, not charged). */
+const MAX_NEW_FIXED = 10000;
+/** Static GC costs (array.new_fixed counts, struct field counts) one function may add: keeps block costs far below 2^31. */
+const MAX_STATIC_GC_COST = 1 << 29;
+
 // Control frame kinds.
 const FUNC = 0;
 const BLOCK = 1;
@@ -91,14 +111,19 @@ const TRY_TABLE = 7;
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
-/** Skips the immediates of an instruction of the given kind (not the structural ones handled by the caller). */
-function skipImm(c: Cursor, info: OpInfo, at: number): void {
+/**
+ * Skips the immediates of an instruction of the given kind (not the structural ones handled by the caller);
+ * type indices (of heap types, typed select) must be below `types`.
+ */
+function skipImm(c: Cursor, info: OpInfo, at: number, types = Infinity): void {
   switch (info.imm) {
     case Imm.None:
       return;
+    case Imm.Heap:
+      c.skipHeapType(types);
+      return;
     case Imm.U32:
     case Imm.I32:
-    case Imm.Heap:
       c.skipLeb(5);
       return;
     case Imm.U32x2:
@@ -135,7 +160,7 @@ function skipImm(c: Cursor, info: OpInfo, at: number): void {
       return;
     case Imm.SelectT: {
       const n = c.u32();
-      for (let i = 0; i < n; i++) c.skipValType();
+      for (let i = 0; i < n; i++) c.skipValType(types);
       return;
     }
     default:
@@ -159,14 +184,20 @@ function lookup(c: Cursor, op: number, at: number): OpInfo {
 
 /**
  * Copies a constant expression (global/elem/data/table initialiser) up to and including its `end`,
- * renumbering function indices of ref.func.
+ * renumbering function indices of ref.func; type indices (GC allocations, heap types) must be below `types`.
  */
-export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number): void {
+export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types = Infinity): void {
   let from = c.pos;
   for (;;) {
     const at = c.pos;
     const op = c.byte();
     if (op === 0x0b) break;
+    if (op === PREFIX_GC) {
+      // struct.new, array.new_fixed, ref.i31, any.convert_extern, ...: run once, at instantiation
+      const info = gcInstruction(c, at, types);
+      if (info.imm === Imm.BrOnCast) c.unsupported(`${info.name} in a constant expression`, at);
+      continue;
+    }
     if (op === 0xd2) {
       const f = c.u32();
       if (f >= importedFuncs) {
@@ -178,9 +209,32 @@ export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number): void 
     }
     const info = lookup(c, op, at);
     if (info.nest !== 0 || info.imm === Imm.BrTable || info.imm === Imm.TryTable) c.unsupported(`${info.name} in a constant expression`, at);
-    skipImm(c, info, at);
+    skipImm(c, info, at, types);
   }
   out.bytes(c.buf, from, c.pos);
+}
+
+/** The first and second immediates of the last GC instruction read by gcInstruction (its type index, array.new_fixed's count). */
+let gcFirst = 0;
+let gcSecond = 0;
+
+/**
+ * Reads a GC instruction (0xfb prefix read) and its immediates but those of br_on_cast/br_on_cast_fail
+ * (left to the caller); checks its type indices against `types` (the rewrite appends a type).
+ */
+function gcInstruction(c: Cursor, at: number, types: number): OpInfo {
+  const sub = c.u32();
+  const info = PREFIXED[PREFIX_GC]![sub];
+  if (!info) c.unsupported(`opcode 0xfb ${hex(sub)}`, at);
+  if (info.imm === Imm.U32 || info.imm === Imm.U32x2) {
+    // the first immediate is a type index (struct/array type); array.copy has two
+    gcFirst = c.u32();
+    if (gcFirst >= types) c.fail('unknown type', at);
+    if (sub === GC_ARRAY_COPY) {
+      if (c.u32() >= types) c.fail('unknown type', at);
+    } else if (info.imm === Imm.U32x2) gcSecond = c.u32();
+  } else if (info.imm !== Imm.BrOnCast) skipImm(c, info, at, types);
+  return info;
 }
 
 /**
@@ -421,6 +475,8 @@ export class BodyRewriter {
   private W = -1;
   /** Whether the module has a 64-bit memory or table (so functions get the i64 scratch local). */
   private readonly wide: boolean;
+  /** Static GC costs added in the function so far (see MAX_STATIC_GC_COST). */
+  private staticGc = 0;
   private callsOrLoops = false;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
@@ -685,6 +741,7 @@ export class BodyRewriter {
       out.byte(1);
       out.byte(0x7e);
     }
+    this.staticGc = 0;
     this.W = -1;
     if (this.wide) {
       // the i64 scratch local (after the counter local in local mode)
@@ -1122,6 +1179,38 @@ export class BodyRewriter {
           }
           continue;
         }
+        case PREFIX_GC: {
+          const info = gcInstruction(c, at, types);
+          const sub = info.code % 0x10000;
+          cost++;
+          if (info.imm === Imm.BrOnCast) {
+            // br_on_cast / br_on_cast_fail: a conditional branch, as br_if
+            const flags = c.byte();
+            if (flags > 3) c.fail(`bad br_on_cast flags ${flags}`, c.pos - 1);
+            const labelAt = c.pos;
+            const l = c.u32();
+            if (l > this.sp) c.fail('unknown label', at);
+            const labelEnd = c.pos;
+            c.skipHeapType(types);
+            c.skipHeapType(types);
+            this.mark(l);
+            if (l === this.sp) this.flushAt(at); // an exit
+            const nl = this.relabel(l);
+            if (nl !== l) {
+              this.flushCopy(labelAt);
+              out.u32(nl);
+              this.copyFrom = labelEnd;
+            }
+          } else if (sub === GC_ARRAY_NEW_FIXED || sub === GC_STRUCT_NEW || sub === GC_STRUCT_NEW_DEFAULT) {
+            // array.new_fixed $t N: N elements; struct.new(_default) $t: its fields. A static cost.
+            const n = sub === GC_ARRAY_NEW_FIXED ? gcSecond : Math.max(0, ctx.structFields?.[gcFirst] ?? 0);
+            if (n > MAX_NEW_FIXED) c.unsupported(`${info.name} of ${n} ${sub === GC_ARRAY_NEW_FIXED ? 'elements' : 'fields'}`, at);
+            this.staticGc += n;
+            if (this.staticGc > MAX_STATIC_GC_COST) c.unsupported('function allocating more than 2^29 fields and elements statically', at);
+            cost += n;
+          } else if (GC_BULK.has(sub)) this.bulkCharge(at, 0, false);
+          continue;
+        }
         default: {
           if (op === PREFIX_ATOMIC) {
             const save = c.pos;
@@ -1133,7 +1222,7 @@ export class BodyRewriter {
           if (info.nest !== 0 || info.imm === Imm.BrTable || info.imm === Imm.TryTable || info.imm === Imm.BrOnCast) {
             c.unsupported(`instruction ${info.name}`, at);
           }
-          skipImm(c, info, at);
+          skipImm(c, info, at, types);
           cost++;
         }
       }

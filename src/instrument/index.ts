@@ -4,7 +4,9 @@
 //
 // Fuel scheme: every instruction costs 1 (end/else/catch cost 0); bulk operations also cost n/16 per byte
 // (memory.fill/copy/init), 1 per element (table.fill/copy/init/grow) and 4096 per page (memory.grow), taken
-// from their length operand at run time. A basic block's cost is charged where it starts: at function entry,
+// from their length operand at run time (an i64 one on 64-bit memories and tables, clamped to 2^62 units);
+// GC allocations 1 per element or field (array.new*, array.fill/copy/init_*: at run time; array.new_fixed,
+// struct.new: statically, see body.ts). A basic block's cost is charged where it starts: at function entry,
 // after loop/catch, and after an `end` that control can reach other than by falling through; an if's arms are
 // charged with the block the if is in (the larger arm: an arm runs at most once per run of that block, since
 // only loop headers are branched back to). Function entries, loop headers and bulk operations then check
@@ -104,8 +106,9 @@ function writeLimits(out: Out, l: LimitsAt): void {
 /**
  * Reads the param count of every type (flattening rec groups); -1 for struct/array types. With `types`, type
  * indices used in the definitions must be below it (the refill type appended would make one past the end valid).
+ * `fields` gets each type's struct field count (-1: not a struct).
  */
-function readTypes(c: Cursor, types = Infinity): number[] {
+function readTypes(c: Cursor, types = Infinity, fields: number[] = []): number[] {
   const counts: number[] = [];
   const fieldType = (): void => {
     const at = c.pos;
@@ -128,13 +131,16 @@ function readTypes(c: Cursor, types = Infinity): number[] {
       const nr = c.u32();
       for (let i = 0; i < nr; i++) c.skipValType(types);
       counts.push(np);
+      fields.push(-1);
     } else if (b === 0x5f) {
       const n = c.u32();
       for (let i = 0; i < n; i++) fieldType();
       counts.push(-1);
+      fields.push(n);
     } else if (b === 0x5e) {
       fieldType();
       counts.push(-1);
+      fields.push(-1);
     } else c.unsupported(`type form 0x${b.toString(16)}`, at);
   };
   const n = c.u32();
@@ -198,9 +204,10 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   const find = (id: number): Section | undefined => sections.find((s) => s.id === id);
 
   let paramCounts: number[] = [];
+  const structFields: number[] = [];
   const typeSec = find(1);
   if (typeSec) {
-    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end));
+    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end), Infinity, structFields);
     // type definitions that may use type indices (typed references, supertypes): check them against the count
     for (let i = typeSec.start; i < typeSec.end; i++) {
       const b = bytes[i];
@@ -276,7 +283,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
       if (withInit) tc.skip(2);
       tc.skipValType(paramCounts.length);
       tables64.push((readLimits(tc, 'table').flags & 4) !== 0);
-      if (withInit) copyConstExpr(tc, new Out(16), 0);
+      if (withInit) copyConstExpr(tc, new Out(16), 0, paramCounts.length);
     }
   }
   const initialPages = memories.reduce((a, m) => a + m.min, 0);
@@ -321,6 +328,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     growCheck: capPages !== null && (memories.length > 1 || importedMemories.length > 0) ? { memories: memories.length, capPages } : null,
     memories64,
     tables64,
+    structFields,
     tableGrowCheck: tableCap !== undefined && importedTables > 0 ? { imported: importedTables, cap: tableCap } : null,
     map: new OffsetMap(),
   };
@@ -391,7 +399,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 const l = readLimits(tc, 'table');
                 if (tableCap === undefined) {
                   out.bytes(bytes, limitsAt, tc.pos); // (as they are)
-                  if (withInit) copyConstExpr(tc, out, shift);
+                  if (withInit) copyConstExpr(tc, out, shift, paramCounts.length);
                   continue;
                 }
                 if (l.min > tableCap) {
@@ -401,7 +409,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                   });
                 }
                 writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? tableCap, tableCap) });
-                if (withInit) copyConstExpr(tc, out, shift);
+                if (withInit) copyConstExpr(tc, out, shift, paramCounts.length);
               }
               atEnd(tc, s!);
             }),
@@ -432,7 +440,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 gc.skipValType(paramCounts.length);
                 gc.byte();
                 out.bytes(bytes, from, gc.pos);
-                copyConstExpr(gc, out, shift);
+                copyConstExpr(gc, out, shift, paramCounts.length);
               }
               atEnd(gc, s);
             }
@@ -487,7 +495,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               const from = ec.pos;
               if ((flags & 3) === 2) ec.u32(); // table index
               out.bytes(bytes, from, ec.pos);
-              if ((flags & 1) === 0) copyConstExpr(ec, out, shift); // active: offset
+              if ((flags & 1) === 0) copyConstExpr(ec, out, shift, paramCounts.length); // active: offset
               if (flags & 3) {
                 // elemkind byte or reference type
                 const t = ec.pos;
@@ -498,7 +506,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               const count = ec.u32();
               out.u32(count);
               for (let j = 0; j < count; j++) {
-                if (flags & 4) copyConstExpr(ec, out, shift);
+                if (flags & 4) copyConstExpr(ec, out, shift, paramCounts.length);
                 else out.u32(shiftFn(ec.u32()));
               }
             }
@@ -554,7 +562,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
         if (offset < 0) offset += 2 ** 64;
         if (bytes[dc.pos] !== 0x0b) offset = null;
       }
-      copyConstExpr(dc, new Out(16), shift);
+      copyConstExpr(dc, new Out(16), shift, paramCounts.length);
       const len = dc.u32();
       dc.skip(len);
       if (offset !== null && offset + len > capPages * PAGE) {
