@@ -90,6 +90,8 @@ const GROW_SHIFT = 12;
 // deny the `gc` feature altogether (src/policy).
 /** array.new, array.new_default, array.new_data, array.new_elem, array.fill, array.copy, array.init_data, array.init_elem. */
 const GC_BULK = new Set([6, 7, 9, 10, 16, 17, 18, 19]);
+/** array.new, array.new_default, array.new_data, array.new_elem: allocations of a length taken from the stack. */
+const GC_ARRAY_NEW = new Set([6, 7, 9, 10]);
 const GC_ARRAY_NEW_FIXED = 8;
 const GC_STRUCT_NEW = 0;
 const GC_STRUCT_NEW_DEFAULT = 1;
@@ -183,19 +185,50 @@ function lookup(c: Cursor, op: number, at: number): OpInfo {
 }
 
 /**
+ * GC objects the constant expressions create: they are allocated at instantiation, before any guest code
+ * (and so any fuel charge) runs, so the rewrite adds up their size to hold it against the memory cap.
+ */
+export interface ConstAlloc {
+  /** Bytes of one struct of each type index, or of one element of each array type. */
+  readonly typeBytes: readonly number[];
+  /** Bytes allocated by the expressions read so far (object headers not counted). */
+  bytes: number;
+}
+
+/**
  * Copies a constant expression (global/elem/data/table initialiser) up to and including its `end`,
  * renumbering function indices of ref.func; type indices (GC allocations, heap types) must be below `types`.
+ * With `alloc`, adds up the GC objects it creates: an array's length must then be an i32.const right
+ * before the allocation (anything else is refused: its size would not be known before instantiation).
  */
-export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types = Infinity): void {
+export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types = Infinity, alloc?: ConstAlloc): void {
   let from = c.pos;
+  // the value of an i32.const ending at lastConstEnd
+  let lastConst = 0;
+  let lastConstEnd = -1;
   for (;;) {
     const at = c.pos;
     const op = c.byte();
     if (op === 0x0b) break;
+    if (op === 0x41 && alloc) {
+      lastConst = c.sleb() >>> 0;
+      lastConstEnd = c.pos;
+      continue;
+    }
     if (op === PREFIX_GC) {
       // struct.new, array.new_fixed, ref.i31, any.convert_extern, ...: run once, at instantiation
       const info = gcInstruction(c, at, types);
       if (info.imm === Imm.BrOnCast) c.unsupported(`${info.name} in a constant expression`, at);
+      const sub = info.code % 0x10000;
+      if (alloc && (sub === GC_STRUCT_NEW || sub === GC_STRUCT_NEW_DEFAULT || sub === GC_ARRAY_NEW_FIXED || GC_ARRAY_NEW.has(sub))) {
+        let n = 1;
+        if (sub === GC_ARRAY_NEW_FIXED) n = gcSecond;
+        else if (sub !== GC_STRUCT_NEW && sub !== GC_STRUCT_NEW_DEFAULT) {
+          if (lastConstEnd !== at) c.unsupported(`${info.name} in a constant expression with a length other than an i32.const`, at);
+          n = lastConst;
+        }
+        alloc.bytes += n * (alloc.typeBytes[gcFirst] ?? 0);
+      }
       continue;
     }
     if (op === 0xd2) {

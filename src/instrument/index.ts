@@ -18,7 +18,7 @@
 import { WardenError } from '../errors.js';
 import { BinaryError } from '../binary/module.js';
 import { Cursor, Out } from './bytes.js';
-import { BodyRewriter, copyConstExpr, OffsetMap, type BodyContext } from './body.js';
+import { BodyRewriter, copyConstExpr, OffsetMap, type BodyContext, type ConstAlloc } from './body.js';
 
 export interface InstrumentOptions {
   /** Insert fuel metering (default true). */
@@ -103,19 +103,24 @@ function writeLimits(out: Out, l: LimitsAt): void {
   if (l.max !== null) out.u32(l.max);
 }
 
+/** Bytes of a GC field of each storage type (i8, i16, i32, i64, f32, f64, v128); references count 8. */
+const FIELD_BYTES: Record<number, number> = { 0x78: 1, 0x77: 2, 0x7f: 4, 0x7e: 8, 0x7d: 4, 0x7c: 8, 0x7b: 16 };
+
 /**
  * Reads the param count of every type (flattening rec groups); -1 for struct/array types. With `types`, type
  * indices used in the definitions must be below it (the refill type appended would make one past the end valid).
- * `fields` gets each type's struct field count (-1: not a struct).
+ * `fields` gets each type's struct field count (-1: not a struct), `sizes` the bytes of one struct of it, or
+ * of one element of an array type (0 for a function type).
  */
-function readTypes(c: Cursor, types = Infinity, fields: number[] = []): number[] {
+function readTypes(c: Cursor, types = Infinity, fields: number[] = [], sizes: number[] = []): number[] {
   const counts: number[] = [];
-  const fieldType = (): void => {
+  const fieldType = (): number => {
     const at = c.pos;
-    const b = c.buf[c.pos];
+    const b = c.buf[c.pos]!;
     if (b === 0x78 || b === 0x77) c.pos++;
     else c.skipValType(types);
     if (c.byte() > 1) c.fail('bad mutability', at);
+    return FIELD_BYTES[b] ?? 8;
   };
   const subType = (): void => {
     const at = c.pos;
@@ -132,13 +137,16 @@ function readTypes(c: Cursor, types = Infinity, fields: number[] = []): number[]
       for (let i = 0; i < nr; i++) c.skipValType(types);
       counts.push(np);
       fields.push(-1);
+      sizes.push(0);
     } else if (b === 0x5f) {
       const n = c.u32();
-      for (let i = 0; i < n; i++) fieldType();
+      let bytes = 0;
+      for (let i = 0; i < n; i++) bytes += fieldType();
       counts.push(-1);
       fields.push(n);
+      sizes.push(bytes);
     } else if (b === 0x5e) {
-      fieldType();
+      sizes.push(fieldType());
       counts.push(-1);
       fields.push(-1);
     } else c.unsupported(`type form 0x${b.toString(16)}`, at);
@@ -205,9 +213,10 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
 
   let paramCounts: number[] = [];
   const structFields: number[] = [];
+  const typeBytes: number[] = [];
   const typeSec = find(1);
   if (typeSec) {
-    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end), Infinity, structFields);
+    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end), Infinity, structFields, typeBytes);
     // type definitions that may use type indices (typed references, supertypes): check them against the count
     for (let i = typeSec.start; i < typeSec.end; i++) {
       const b = bytes[i];
@@ -287,6 +296,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     }
   }
   const initialPages = memories.reduce((a, m) => a + m.min, 0);
+  // GC objects of constant expressions (created at instantiation: no fuel is charged for them) count against the memory cap
+  const constAlloc: ConstAlloc | undefined = capPages === null ? undefined : { typeBytes, bytes: 0 };
   if (capPages !== null && initialPages > capPages) {
     throw new WardenError(
       'memory',
@@ -399,7 +410,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 const l = readLimits(tc, 'table');
                 if (tableCap === undefined) {
                   out.bytes(bytes, limitsAt, tc.pos); // (as they are)
-                  if (withInit) copyConstExpr(tc, out, shift, paramCounts.length);
+                  if (withInit) copyConstExpr(tc, out, shift, paramCounts.length, constAlloc);
                   continue;
                 }
                 if (l.min > tableCap) {
@@ -409,7 +420,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                   });
                 }
                 writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? tableCap, tableCap) });
-                if (withInit) copyConstExpr(tc, out, shift, paramCounts.length);
+                if (withInit) copyConstExpr(tc, out, shift, paramCounts.length, constAlloc);
               }
               atEnd(tc, s!);
             }),
@@ -440,7 +451,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 gc.skipValType(paramCounts.length);
                 gc.byte();
                 out.bytes(bytes, from, gc.pos);
-                copyConstExpr(gc, out, shift, paramCounts.length);
+                copyConstExpr(gc, out, shift, paramCounts.length, constAlloc);
               }
               atEnd(gc, s);
             }
@@ -506,7 +517,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               const count = ec.u32();
               out.u32(count);
               for (let j = 0; j < count; j++) {
-                if (flags & 4) copyConstExpr(ec, out, shift, paramCounts.length);
+                if (flags & 4) copyConstExpr(ec, out, shift, paramCounts.length, constAlloc);
                 else out.u32(shiftFn(ec.u32()));
               }
             }
@@ -610,6 +621,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   }
   emitMissingBefore(100);
   ctx.map.trim();
+  if (constAlloc && capPages !== null && constAlloc.bytes > 0 && initialPages * PAGE + constAlloc.bytes > capPages * PAGE) {
+    throw new WardenError(
+      'memory',
+      `memory limit: the module's constant expressions create ${constAlloc.bytes} bytes of GC objects at instantiation, which with its initial memory of ${initialPages * PAGE} bytes is above the limit of ${capPages * PAGE} bytes`,
+      { gcBytes: constAlloc.bytes, initialBytes: initialPages * PAGE, limitBytes: capPages * PAGE },
+    );
+  }
 
   // The result is an exact-size copy; the working buffer is kept for the next call unless it is large.
   const result = out.buf.slice(0, out.pos);
