@@ -86,6 +86,8 @@ const GROW_SHIFT = 12;
 // operand (on top of the stack for all of them) at run time, or statically for array.new_fixed (its count)
 // and struct.new/struct.new_default (the struct's field count), on top of the 1 every instruction costs:
 // a run allocates at most as many fields and elements (of at most 16 bytes each: v128) as its fuel budget.
+// Constant expressions allocate at instantiation, before any charge: their objects are added up instead
+// (ConstAlloc) and held against the memory cap with the initial linear memory (index.ts).
 // Runs in a worker pool with resourceLimits (src/workers) also have V8's heap limit there; a policy can
 // deny the `gc` feature altogether (src/policy).
 /** array.new, array.new_default, array.new_data, array.new_elem, array.fill, array.copy, array.init_data, array.init_elem. */
