@@ -88,10 +88,13 @@ const GROW_SHIFT = 12;
 // a run allocates at most as many fields and elements (of at most 16 bytes each: v128) as its fuel budget.
 // Constant expressions allocate at instantiation, before any charge: their objects are added up instead
 // (ConstAlloc) and held against the memory cap with the initial linear memory (index.ts).
-// Runs in a worker pool with resourceLimits (src/workers) also have V8's heap limit there; a policy can
-// deny the `gc` feature altogether (src/policy).
+// The host also watches V8's heap at fuel refills for code that allocates (requires.gcAllocates,
+// LimitMeter.watchHeap); runs in a worker pool with resourceLimits (src/workers) have V8's heap limit there;
+// a policy can deny the `gc` feature altogether (src/policy).
 /** array.new, array.new_default, array.new_data, array.new_elem, array.fill, array.copy, array.init_data, array.init_elem. */
 const GC_BULK = new Set([6, 7, 9, 10, 16, 17, 18, 19]);
+/** struct.new, struct.new_default, array.new, array.new_default, array.new_fixed, array.new_data, array.new_elem. */
+const GC_ALLOCATING = new Set([0, 1, 6, 7, 8, 9, 10]);
 /** array.new, array.new_default, array.new_data, array.new_elem: allocations of a length taken from the stack. */
 const GC_ARRAY_NEW = new Set([6, 7, 9, 10]);
 const GC_ARRAY_NEW_FIXED = 8;
@@ -512,6 +515,8 @@ export class BodyRewriter {
   private readonly wide: boolean;
   /** Static GC costs added in the function so far (see MAX_STATIC_GC_COST). */
   private staticGc = 0;
+  /** Some body rewritten so far allocates GC objects (struct.new*, array.new*). */
+  allocates = false;
   private callsOrLoops = false;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
@@ -1218,6 +1223,7 @@ export class BodyRewriter {
           const info = gcInstruction(c, at, types);
           const sub = info.code % 0x10000;
           cost++;
+          if (GC_ALLOCATING.has(sub)) this.allocates = true;
           if (info.imm === Imm.BrOnCast) {
             // br_on_cast / br_on_cast_fail: a conditional branch, as br_if
             const flags = c.byte();

@@ -46,6 +46,8 @@ export interface InstrumentRequires {
   tableCapElements: number | null;
   /** The module's own function indices from this one on are one higher in the rewritten module. */
   shiftedFunctionsFrom: number | null;
+  /** Its code allocates GC objects (in V8's heap, not in linear memory): see LimitMeter.watchHeap. */
+  gcAllocates: boolean;
 }
 
 export interface Instrumented {
@@ -344,6 +346,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     map: new OffsetMap(),
   };
   const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
+  const rewriters: BodyRewriter[] = [];
   const shiftFn = (f: number): number => (f >= shift ? f + 1 : f);
 
   // Pass 2: write the rewritten module.
@@ -532,6 +535,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             if (n !== funcTypes.length) cc.fail('function and code section counts differ', s!.start);
             out.u32(n);
             const rewriter = new BodyRewriter(ctx);
+            rewriters.push(rewriter);
             const body = new Cursor(bytes);
             for (let i = 0; i < n; i++) {
               const size = cc.u32();
@@ -641,6 +645,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
       memoryCapBytes: capPages === null ? null : capPages * PAGE,
       tableCapElements: tableCap ?? null,
       shiftedFunctionsFrom: fuel ? importedFuncs : null,
+      gcAllocates: rewriters.some((r) => r.allocates),
     },
     original: (funcIndex, offset) => {
       if (!fuel) return { funcIndex, offset };
