@@ -286,11 +286,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   const memories64 = memories.map((m) => (m.flags & 4) !== 0);
   if (memCap !== undefined && memories64.includes(true)) capPages = Math.min(Math.floor(memCap / PAGE), 2 ** 48);
   const tableSec = find(4);
+  let tableInits = false;
   if (tableSec) {
     const tc = new Cursor(bytes, tableSec.start, tableSec.end);
     const n = tc.u32();
     for (let i = 0; i < n; i++) {
       const withInit = bytes[tc.pos] === 0x40;
+      tableInits ||= withInit;
       if (withInit) tc.skip(2);
       tc.skipValType(paramCounts.length);
       tables64.push((readLimits(tc, 'table').flags & 4) !== 0);
@@ -394,9 +396,9 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             out.u32(fuelType);
           })
       : undefined,
-    // (with fuel also without a cap: a table's initialiser may hold a ref.func to renumber)
+    // (with fuel also without a cap when a table has an initialiser: it may hold a ref.func to renumber)
     4:
-      tableCap === undefined && !fuel
+      tableCap === undefined && !(fuel && tableInits)
         ? undefined
         : (s) =>
             section(4, () => {
