@@ -19,6 +19,11 @@ export interface BodyContext {
   readonly growCheck: { readonly memories: number; readonly capPages: number } | null;
   /** Set when table.grow of an imported table (whose maximum the module does not set) must check the cap inline. */
   readonly tableGrowCheck: { readonly imported: number; readonly cap: number } | null;
+  /** Whether each memory / table (imported ones first) is 64-bit: its sizes and lengths are i64 (memory64, table64). */
+  readonly memories64?: readonly boolean[];
+  readonly tables64?: readonly boolean[];
+  /** Field count of each type index that is a struct type (-1 otherwise): struct.new's static cost. */
+  readonly structFields?: readonly number[];
   /** Where copied code went: (output offset, input offset, length) triples, in output order. */
   readonly map: OffsetMap;
 }
@@ -76,6 +81,31 @@ const BULK_COST: ReadonlyMap<number, { readonly shift: number; readonly left: bo
 /** memory.grow: 4096 units per 64 KiB page (the same rate as the byte operations). */
 const GROW_SHIFT = 12;
 
+// GC (0xfb prefix). The GC heap is V8's, not linear memory: no memory cap applies to it. What bounds it is
+// fuel: every allocation and bulk array operation is charged one unit per element, from its i32 length
+// operand (on top of the stack for all of them) at run time, or statically for array.new_fixed (its count)
+// and struct.new/struct.new_default (the struct's field count), on top of the 1 every instruction costs:
+// a run allocates at most as many fields and elements (of at most 16 bytes each: v128) as its fuel budget.
+// Constant expressions allocate at instantiation, before any charge: their objects are added up instead
+// (ConstAlloc) and held against the memory cap with the initial linear memory (index.ts).
+// The host also watches V8's heap at fuel refills for code that allocates (requires.gcAllocates,
+// LimitMeter.watchHeap); runs in a worker pool with resourceLimits (src/workers) have V8's heap limit there;
+// a policy can deny the `gc` feature altogether (src/policy).
+/** array.new, array.new_default, array.new_data, array.new_elem, array.fill, array.copy, array.init_data, array.init_elem. */
+const GC_BULK = new Set([6, 7, 9, 10, 16, 17, 18, 19]);
+/** struct.new, struct.new_default, array.new, array.new_default, array.new_fixed, array.new_data, array.new_elem. */
+const GC_ALLOCATING = new Set([0, 1, 6, 7, 8, 9, 10]);
+/** array.new, array.new_default, array.new_data, array.new_elem: allocations of a length taken from the stack. */
+const GC_ARRAY_NEW = new Set([6, 7, 9, 10]);
+const GC_ARRAY_NEW_FIXED = 8;
+const GC_STRUCT_NEW = 0;
+const GC_STRUCT_NEW_DEFAULT = 1;
+const GC_ARRAY_COPY = 17;
+/** The most elements V8 takes in one array.new_fixed (a larger count is refused, not charged). */
+const MAX_NEW_FIXED = 10000;
+/** Static GC costs (array.new_fixed counts, struct field counts) one function may add: keeps block costs far below 2^31. */
+const MAX_STATIC_GC_COST = 1 << 29;
+
 // Control frame kinds.
 const FUNC = 0;
 const BLOCK = 1;
@@ -88,14 +118,19 @@ const TRY_TABLE = 7;
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(2, '0')}`;
 
-/** Skips the immediates of an instruction of the given kind (not the structural ones handled by the caller). */
-function skipImm(c: Cursor, info: OpInfo, at: number): void {
+/**
+ * Skips the immediates of an instruction of the given kind (not the structural ones handled by the caller);
+ * type indices (of heap types, typed select) must be below `types`.
+ */
+function skipImm(c: Cursor, info: OpInfo, at: number, types = Infinity): void {
   switch (info.imm) {
     case Imm.None:
       return;
+    case Imm.Heap:
+      c.skipHeapType(types);
+      return;
     case Imm.U32:
     case Imm.I32:
-    case Imm.Heap:
       c.skipLeb(5);
       return;
     case Imm.U32x2:
@@ -132,7 +167,7 @@ function skipImm(c: Cursor, info: OpInfo, at: number): void {
       return;
     case Imm.SelectT: {
       const n = c.u32();
-      for (let i = 0; i < n; i++) c.skipValType();
+      for (let i = 0; i < n; i++) c.skipValType(types);
       return;
     }
     default:
@@ -155,15 +190,52 @@ function lookup(c: Cursor, op: number, at: number): OpInfo {
 }
 
 /**
- * Copies a constant expression (global/elem/data/table initialiser) up to and including its `end`,
- * renumbering function indices of ref.func.
+ * GC objects the constant expressions create: they are allocated at instantiation, before any guest code
+ * (and so any fuel charge) runs, so the rewrite adds up their size to hold it against the memory cap.
  */
-export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number): void {
+export interface ConstAlloc {
+  /** Bytes of one struct of each type index, or of one element of each array type. */
+  readonly typeBytes: readonly number[];
+  /** Bytes allocated by the expressions read so far (object headers not counted). */
+  bytes: number;
+}
+
+/**
+ * Copies a constant expression (global/elem/data/table initialiser) up to and including its `end`,
+ * renumbering function indices of ref.func; type indices (GC allocations, heap types) must be below `types`.
+ * With `alloc`, adds up the GC objects it creates: an array's length must then be an i32.const right
+ * before the allocation (anything else is refused: its size would not be known before instantiation).
+ */
+export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types = Infinity, alloc?: ConstAlloc): void {
   let from = c.pos;
+  // the value of an i32.const ending at lastConstEnd
+  let lastConst = 0;
+  let lastConstEnd = -1;
   for (;;) {
     const at = c.pos;
     const op = c.byte();
     if (op === 0x0b) break;
+    if (op === 0x41 && alloc) {
+      lastConst = c.sleb() >>> 0;
+      lastConstEnd = c.pos;
+      continue;
+    }
+    if (op === PREFIX_GC) {
+      // struct.new, array.new_fixed, ref.i31, any.convert_extern, ...: run once, at instantiation
+      const info = gcInstruction(c, at, types);
+      if (info.imm === Imm.BrOnCast) c.unsupported(`${info.name} in a constant expression`, at);
+      const sub = info.code % 0x10000;
+      if (alloc && (sub === GC_STRUCT_NEW || sub === GC_STRUCT_NEW_DEFAULT || sub === GC_ARRAY_NEW_FIXED || GC_ARRAY_NEW.has(sub))) {
+        let n = 1;
+        if (sub === GC_ARRAY_NEW_FIXED) n = gcSecond;
+        else if (sub !== GC_STRUCT_NEW && sub !== GC_STRUCT_NEW_DEFAULT) {
+          if (lastConstEnd !== at) c.unsupported(`${info.name} in a constant expression with a length other than an i32.const`, at);
+          n = lastConst;
+        }
+        alloc.bytes += n * (alloc.typeBytes[gcFirst] ?? 0);
+      }
+      continue;
+    }
     if (op === 0xd2) {
       const f = c.u32();
       if (f >= importedFuncs) {
@@ -175,9 +247,32 @@ export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number): void 
     }
     const info = lookup(c, op, at);
     if (info.nest !== 0 || info.imm === Imm.BrTable || info.imm === Imm.TryTable) c.unsupported(`${info.name} in a constant expression`, at);
-    skipImm(c, info, at);
+    skipImm(c, info, at, types);
   }
   out.bytes(c.buf, from, c.pos);
+}
+
+/** The first and second immediates of the last GC instruction read by gcInstruction (its type index, array.new_fixed's count). */
+let gcFirst = 0;
+let gcSecond = 0;
+
+/**
+ * Reads a GC instruction (0xfb prefix read) and its immediates but those of br_on_cast/br_on_cast_fail
+ * (left to the caller); checks its type indices against `types` (the rewrite appends a type).
+ */
+function gcInstruction(c: Cursor, at: number, types: number): OpInfo {
+  const sub = c.u32();
+  const info = PREFIXED[PREFIX_GC]![sub];
+  if (!info) c.unsupported(`opcode 0xfb ${hex(sub)}`, at);
+  if (info.imm === Imm.U32 || info.imm === Imm.U32x2) {
+    // the first immediate is a type index (struct/array type); array.copy has two
+    gcFirst = c.u32();
+    if (gcFirst >= types) c.fail('unknown type', at);
+    if (sub === GC_ARRAY_COPY) {
+      if (c.u32() >= types) c.fail('unknown type', at);
+    } else if (info.imm === Imm.U32x2) gcSecond = c.u32();
+  } else if (info.imm !== Imm.BrOnCast) skipImm(c, info, at, types);
+  return info;
 }
 
 /**
@@ -414,6 +509,14 @@ export class BodyRewriter {
   private localMode = false;
   /** The i32 scratch local (length operand of bulk operations). */
   private T = 0;
+  /** The i64 scratch local (lengths on 64-bit memories and tables), -1 when the module has none of those. */
+  private W = -1;
+  /** Whether the module has a 64-bit memory or table (so functions get the i64 scratch local). */
+  private readonly wide: boolean;
+  /** Static GC costs added in the function so far (see MAX_STATIC_GC_COST). */
+  private staticGc = 0;
+  /** Some body rewritten so far allocates GC objects (struct.new*, array.new*). */
+  allocates = false;
   private callsOrLoops = false;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
@@ -430,6 +533,7 @@ export class BodyRewriter {
   constructor(private readonly ctx: BodyContext) {
     this.globalTemplates = newTemplates();
     fillTemplates(this.globalTemplates, ctx.fuelGlobal, ctx.fuelFunc, -1);
+    this.wide = (ctx.memories64?.includes(true) ?? false) || (ctx.tables64?.includes(true) ?? false);
     this.t = this.globalTemplates;
   }
 
@@ -579,11 +683,41 @@ export class BodyRewriter {
     }
   }
 
-  /** Charges the run-time cost of a bulk operation whose length is the i32 on top of the stack. */
-  private bulkCharge(at: number, shift: number, left: boolean): void {
+  /**
+   * Charges the run-time cost of a bulk operation whose length is the i32 on top of the stack (with `wide`, the
+   * i64 of a 64-bit memory or table: taken as unsigned and clamped to 2^62 (before a left shift: 2^(62 - shift)),
+   * so a huge length never wraps the charge nor makes it negative; it exhausts any budget, which is at most 2^62).
+   */
+  private bulkCharge(at: number, shift: number, left: boolean, wide = false): void {
     this.flushCopy(at);
     const out = this.out;
     const t = this.t;
+    if (wide) {
+      const W = this.W;
+      const limit = 2 ** (62 - (left ? shift : 0));
+      out.byte(0x22); // local.tee W
+      out.u32(W);
+      out.bytes(t.b, t.getS, t.getE);
+      out.byte(0x20); // select(n, limit, n <u limit)
+      out.u32(W);
+      out.byte(0x42);
+      out.s64(limit);
+      out.byte(0x20);
+      out.u32(W);
+      out.byte(0x42);
+      out.s64(limit);
+      out.byte(0x54); // i64.lt_u
+      out.byte(0x1b); // select
+      if (shift > 0) {
+        out.byte(0x42);
+        out.byte(shift);
+        out.byte(left ? 0x86 : 0x88); // i64.shl / i64.shr_u
+      }
+      out.byte(0x7d);
+      out.bytes(t.b, t.setS, t.setE);
+      out.bytes(t.b, t.plainE, t.checkE); // if (fuel < 0) fuel = host(fuel)
+      return;
+    }
     out.byte(0x22); // local.tee T
     out.u32(this.T);
     out.bytes(t.b, t.getS, t.getE);
@@ -639,11 +773,19 @@ export class BodyRewriter {
     if (locals > 50000) c.unsupported(`function with ${locals} locals`, groupsStart);
     const T = locals;
     this.T = T;
-    out.u32(groups + (localMode ? 2 : 1));
+    out.u32(groups + (localMode ? 2 : 1) + (this.wide ? 1 : 0));
     out.bytes(buf, groupsStart, c.pos);
     out.byte(1);
     out.byte(0x7f);
     if (localMode) {
+      out.byte(1);
+      out.byte(0x7e);
+    }
+    this.staticGc = 0;
+    this.W = -1;
+    if (this.wide) {
+      // the i64 scratch local (after the counter local in local mode)
+      this.W = T + (localMode ? 2 : 1);
       out.byte(1);
       out.byte(0x7e);
     }
@@ -967,32 +1109,44 @@ export class BodyRewriter {
           // memory.grow
           const mem = c.u32();
           cost++;
-          this.bulkCharge(at, GROW_SHIFT, true);
+          // (a 64-bit memory: n and the result are i64, n kept in W)
+          const m64 = ctx.memories64?.[mem] === true;
+          const N = m64 ? this.W : T;
+          this.bulkCharge(at, GROW_SHIFT, true, m64);
           const gc = ctx.growCheck;
           if (gc) {
             // if (sum of all memory sizes + n > cap) -1 else memory.grow
             out.byte(0x21); // local.set T
-            out.u32(T);
+            out.u32(N);
             for (let i = 0; i < gc.memories; i++) {
               out.byte(0x3f);
               out.u32(i);
-              out.byte(0xad);
+              if (ctx.memories64?.[i] !== true) out.byte(0xad);
               if (i > 0) out.byte(0x7c); // i64.add
             }
             out.byte(0x20);
-            out.u32(T);
-            out.byte(0xad);
+            out.u32(N);
+            if (!m64) out.byte(0xad);
             out.byte(0x7c);
             out.byte(0x42);
             out.s64(gc.capPages);
             out.byte(0x56); // i64.gt_u
+            if (m64) {
+              // (or n alone above the cap: the sum could wrap)
+              out.byte(0x20);
+              out.u32(N);
+              out.byte(0x42);
+              out.s64(gc.capPages);
+              out.byte(0x56);
+              out.byte(0x72); // i32.or
+            }
             out.byte(0x04);
-            out.byte(0x7f); // if (result i32)
-            out.byte(0x41);
-            out.byte(0x7f); // i32.const -1
+            out.byte(m64 ? 0x7e : 0x7f); // if (result i32 / i64)
+            out.byte(m64 ? 0x42 : 0x41);
+            out.byte(0x7f); // i32.const -1 / i64.const -1
             out.byte(0x05);
             out.byte(0x20);
-            out.u32(T);
+            out.u32(N);
             out.byte(0x40);
             out.u32(mem);
             out.byte(0x0b);
@@ -1011,35 +1165,91 @@ export class BodyRewriter {
             table = c.u32(); // table.grow's table
             c.pos = save;
           }
+          // Whether the length is an i64: fill/grow on a 64-bit memory or table, copy between two 64-bit ones
+          // (the smaller address type of the two); init's length is always an i32 (a segment's).
+          let wide = false;
+          if (bulk && this.wide) {
+            const save = c.pos;
+            const m64 = ctx.memories64 ?? [];
+            const t64 = ctx.tables64 ?? [];
+            if (sub === 11) wide = m64[c.u32()] === true;
+            else if (sub === 10) wide = m64[c.u32()] === true && m64[c.u32()] === true;
+            else if (sub === 15 || sub === 17) wide = t64[c.u32()] === true;
+            else if (sub === 14) wide = t64[c.u32()] === true && t64[c.u32()] === true;
+            c.pos = save;
+          }
           skipImm(c, info, at);
           cost++;
-          if (bulk) this.bulkCharge(at, bulk.shift, bulk.left);
+          if (bulk) this.bulkCharge(at, bulk.shift, bulk.left, wide);
           const tg = ctx.tableGrowCheck;
           if (tg && table >= 0 && table < tg.imported) {
             // An imported table (the module cannot lower its maximum): before the table.grow (copied after this),
             // with n in T: if (table.size + n > cap) n = 0xffffffff (a grow that always fails, giving -1).
+            // (A 64-bit table: n is the i64 in W, also checked alone against the cap, and set to 2^64 - 1.)
+            const N = wide ? this.W : T;
             out.byte(0x1a); // drop n
             out.byte(0xfc);
             out.u32(16); // table.size
             out.u32(table);
-            out.byte(0xad); // i64.extend_i32_u
+            if (!wide) out.byte(0xad); // i64.extend_i32_u
             out.byte(0x20);
-            out.u32(T);
-            out.byte(0xad);
+            out.u32(N);
+            if (!wide) out.byte(0xad);
             out.byte(0x7c); // i64.add
             out.byte(0x42);
             out.s64(tg.cap);
             out.byte(0x56); // i64.gt_u
+            if (wide) {
+              out.byte(0x20);
+              out.u32(N);
+              out.byte(0x42);
+              out.s64(tg.cap);
+              out.byte(0x56);
+              out.byte(0x72); // i32.or
+            }
             out.byte(0x04);
             out.byte(0x40); // if
-            out.byte(0x41);
-            out.byte(0x7f); // i32.const -1
+            out.byte(wide ? 0x42 : 0x41);
+            out.byte(0x7f); // i32.const -1 / i64.const -1
             out.byte(0x21);
-            out.u32(T);
+            out.u32(N);
             out.byte(0x0b);
             out.byte(0x20);
-            out.u32(T);
+            out.u32(N);
           }
+          continue;
+        }
+        case PREFIX_GC: {
+          const info = gcInstruction(c, at, types);
+          const sub = info.code % 0x10000;
+          cost++;
+          if (GC_ALLOCATING.has(sub)) this.allocates = true;
+          if (info.imm === Imm.BrOnCast) {
+            // br_on_cast / br_on_cast_fail: a conditional branch, as br_if
+            const flags = c.byte();
+            if (flags > 3) c.fail(`bad br_on_cast flags ${flags}`, c.pos - 1);
+            const labelAt = c.pos;
+            const l = c.u32();
+            if (l > this.sp) c.fail('unknown label', at);
+            const labelEnd = c.pos;
+            c.skipHeapType(types);
+            c.skipHeapType(types);
+            this.mark(l);
+            if (l === this.sp) this.flushAt(at); // an exit
+            const nl = this.relabel(l);
+            if (nl !== l) {
+              this.flushCopy(labelAt);
+              out.u32(nl);
+              this.copyFrom = labelEnd;
+            }
+          } else if (sub === GC_ARRAY_NEW_FIXED || sub === GC_STRUCT_NEW || sub === GC_STRUCT_NEW_DEFAULT) {
+            // array.new_fixed $t N: N elements; struct.new(_default) $t: its fields. A static cost.
+            const n = sub === GC_ARRAY_NEW_FIXED ? gcSecond : Math.max(0, ctx.structFields?.[gcFirst] ?? 0);
+            if (n > MAX_NEW_FIXED) c.unsupported(`${info.name} of ${n} ${sub === GC_ARRAY_NEW_FIXED ? 'elements' : 'fields'}`, at);
+            this.staticGc += n;
+            if (this.staticGc > MAX_STATIC_GC_COST) c.unsupported('function allocating more than 2^29 fields and elements statically', at);
+            cost += n;
+          } else if (GC_BULK.has(sub)) this.bulkCharge(at, 0, false);
           continue;
         }
         default: {
@@ -1053,7 +1263,7 @@ export class BodyRewriter {
           if (info.nest !== 0 || info.imm === Imm.BrTable || info.imm === Imm.TryTable || info.imm === Imm.BrOnCast) {
             c.unsupported(`instruction ${info.name}`, at);
           }
-          skipImm(c, info, at);
+          skipImm(c, info, at, types);
           cost++;
         }
       }

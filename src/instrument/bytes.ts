@@ -148,6 +148,25 @@ export class Cursor {
     return this.fail('LEB128 too long', this.pos);
   }
 
+  /** An unsigned LEB128 of up to 64 bits (memory64/table64 limits), exact below 2^53 (larger values are rounded). */
+  u64(): number {
+    const pos = this.pos;
+    if (pos < this.end && this.buf[pos]! < 0x80) {
+      this.pos = pos + 1;
+      return this.buf[pos]!;
+    }
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      if (i === 9 && b > 1) this.fail('integer too large', this.pos - 1);
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    return this.fail('LEB128 too long', this.pos);
+  }
+
   /** Skips a LEB128 of at most `max` bytes. */
   skipLeb(max = 10): void {
     const buf = this.buf;

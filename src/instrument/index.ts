@@ -4,7 +4,9 @@
 //
 // Fuel scheme: every instruction costs 1 (end/else/catch cost 0); bulk operations also cost n/16 per byte
 // (memory.fill/copy/init), 1 per element (table.fill/copy/init/grow) and 4096 per page (memory.grow), taken
-// from their length operand at run time. A basic block's cost is charged where it starts: at function entry,
+// from their length operand at run time (an i64 one on 64-bit memories and tables, clamped to 2^62 units);
+// GC allocations 1 per element or field (array.new*, array.fill/copy/init_*: at run time; array.new_fixed,
+// struct.new: statically, see body.ts). A basic block's cost is charged where it starts: at function entry,
 // after loop/catch, and after an `end` that control can reach other than by falling through; an if's arms are
 // charged with the block the if is in (the larger arm: an arm runs at most once per run of that block, since
 // only loop headers are branched back to). Function entries, loop headers and bulk operations then check
@@ -16,7 +18,7 @@
 import { WardenError } from '../errors.js';
 import { BinaryError } from '../binary/module.js';
 import { Cursor, Out } from './bytes.js';
-import { BodyRewriter, copyConstExpr, OffsetMap, type BodyContext } from './body.js';
+import { BodyRewriter, copyConstExpr, OffsetMap, type BodyContext, type ConstAlloc } from './body.js';
 
 export interface InstrumentOptions {
   /** Insert fuel metering (default true). */
@@ -44,6 +46,8 @@ export interface InstrumentRequires {
   tableCapElements: number | null;
   /** The module's own function indices from this one on are one higher in the rewritten module. */
   shiftedFunctionsFrom: number | null;
+  /** Its code allocates GC objects (in V8's heap, not in linear memory): see LimitMeter.watchHeap. */
+  gcAllocates: boolean;
 }
 
 export interface Instrumented {
@@ -78,13 +82,14 @@ interface LimitsAt {
 function readLimits(c: Cursor, what: string): LimitsAt {
   const at = c.pos;
   const flags = c.byte();
-  if (flags & 0x04) c.unsupported(`64-bit ${what}`, at);
-  if (flags > 0x03) c.fail(`bad limits flags 0x${flags.toString(16)}`, at);
-  const min = c.u32();
-  const max = flags & 1 ? c.u32() : null;
+  if (flags > 0x07) c.fail(`bad limits flags 0x${flags.toString(16)}`, at);
+  // 64-bit memories and tables (memory64, table64) have u64 limits
+  const min = flags & 4 ? c.u64() : c.u32();
+  const max = flags & 1 ? (flags & 4 ? c.u64() : c.u32()) : null;
   // (checked here since the caps rewrite limits: a bad maximum must not be replaced by a good one)
   if (max !== null && max < min) c.fail(`${what} maximum below its minimum`, at);
-  if (what === 'memory' && (min > 65536 || (max ?? 0) > 65536)) c.fail('memory size above 65536 pages', at);
+  if (what === 'memory' && !(flags & 4) && (min > 65536 || (max ?? 0) > 65536)) c.fail('memory size above 65536 pages', at);
+  if (what === 'memory' && flags & 4 && (min > 2 ** 48 || (max ?? 0) > 2 ** 48)) c.fail('memory size above 2^48 pages', at);
   if (flags & 2 && max === null) c.fail(`shared ${what} without a maximum`, at);
   return { flags, min, max };
 }
@@ -96,22 +101,28 @@ function atEnd(c: Cursor, s: Section): void {
 
 function writeLimits(out: Out, l: LimitsAt): void {
   out.byte(l.flags);
-  out.u32(l.min);
+  out.u32(l.min); // (a LEB128 either way: u32 or, with flag 4, u64 limits)
   if (l.max !== null) out.u32(l.max);
 }
+
+/** Bytes of a GC field of each storage type (i8, i16, i32, i64, f32, f64, v128); references count 8. */
+const FIELD_BYTES: Record<number, number> = { 0x78: 1, 0x77: 2, 0x7f: 4, 0x7e: 8, 0x7d: 4, 0x7c: 8, 0x7b: 16 };
 
 /**
  * Reads the param count of every type (flattening rec groups); -1 for struct/array types. With `types`, type
  * indices used in the definitions must be below it (the refill type appended would make one past the end valid).
+ * `fields` gets each type's struct field count (-1: not a struct), `sizes` the bytes of one struct of it, or
+ * of one element of an array type (0 for a function type).
  */
-function readTypes(c: Cursor, types = Infinity): number[] {
+function readTypes(c: Cursor, types = Infinity, fields: number[] = [], sizes: number[] = []): number[] {
   const counts: number[] = [];
-  const fieldType = (): void => {
+  const fieldType = (): number => {
     const at = c.pos;
-    const b = c.buf[c.pos];
+    const b = c.buf[c.pos]!;
     if (b === 0x78 || b === 0x77) c.pos++;
     else c.skipValType(types);
     if (c.byte() > 1) c.fail('bad mutability', at);
+    return FIELD_BYTES[b] ?? 8;
   };
   const subType = (): void => {
     const at = c.pos;
@@ -127,13 +138,19 @@ function readTypes(c: Cursor, types = Infinity): number[] {
       const nr = c.u32();
       for (let i = 0; i < nr; i++) c.skipValType(types);
       counts.push(np);
+      fields.push(-1);
+      sizes.push(0);
     } else if (b === 0x5f) {
       const n = c.u32();
-      for (let i = 0; i < n; i++) fieldType();
+      let bytes = 0;
+      for (let i = 0; i < n; i++) bytes += fieldType();
       counts.push(-1);
+      fields.push(n);
+      sizes.push(bytes);
     } else if (b === 0x5e) {
-      fieldType();
+      sizes.push(fieldType());
       counts.push(-1);
+      fields.push(-1);
     } else c.unsupported(`type form 0x${b.toString(16)}`, at);
   };
   const n = c.u32();
@@ -166,7 +183,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   if (tableCap !== undefined && !(Number.isSafeInteger(tableCap) && tableCap >= 0)) {
     throw new WardenError('config', 'tableElements must be a non-negative integer');
   }
-  const capPages = memCap === undefined ? null : Math.min(Math.floor(memCap / PAGE), 65536);
+  // (a cap beyond 4 GiB binds only when the module has a 64-bit memory; 32-bit memories stay below 65536 pages each)
+  let capPages = memCap === undefined ? null : Math.min(Math.floor(memCap / PAGE), 65536);
 
   const c = new Cursor(bytes);
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
@@ -196,9 +214,11 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   const find = (id: number): Section | undefined => sections.find((s) => s.id === id);
 
   let paramCounts: number[] = [];
+  const structFields: number[] = [];
+  const typeBytes: number[] = [];
   const typeSec = find(1);
   if (typeSec) {
-    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end));
+    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end), Infinity, structFields, typeBytes);
     // type definitions that may use type indices (typed references, supertypes): check them against the count
     for (let i = typeSec.start; i < typeSec.end; i++) {
       const b = bytes[i];
@@ -213,6 +233,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   let importedGlobals = 0;
   const importedMemories: LimitsAt[] = [];
   let importedTables = 0;
+  /** Whether each table (imported ones first) is 64-bit (table64: i64 indices and lengths). */
+  const tables64: boolean[] = [];
   let importCount = 0;
   const importSec = find(2);
   if (importSec) {
@@ -232,7 +254,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
         importedFuncs++;
       } else if (kind === 1) {
         ic.skipValType(paramCounts.length);
-        readLimits(ic, 'table');
+        tables64.push((readLimits(ic, 'table').flags & 4) !== 0);
         importedTables++;
       } else if (kind === 2) importedMemories.push(readLimits(ic, 'memory'));
       else if (kind === 3) {
@@ -261,7 +283,25 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     const n = mc.u32();
     for (let i = 0; i < n; i++) memories.push(readLimits(mc, 'memory'));
   }
+  const memories64 = memories.map((m) => (m.flags & 4) !== 0);
+  if (memCap !== undefined && memories64.includes(true)) capPages = Math.min(Math.floor(memCap / PAGE), 2 ** 48);
+  const tableSec = find(4);
+  let tableInits = false;
+  if (tableSec) {
+    const tc = new Cursor(bytes, tableSec.start, tableSec.end);
+    const n = tc.u32();
+    for (let i = 0; i < n; i++) {
+      const withInit = bytes[tc.pos] === 0x40;
+      tableInits ||= withInit;
+      if (withInit) tc.skip(2);
+      tc.skipValType(paramCounts.length);
+      tables64.push((readLimits(tc, 'table').flags & 4) !== 0);
+      if (withInit) copyConstExpr(tc, new Out(16), 0, paramCounts.length);
+    }
+  }
   const initialPages = memories.reduce((a, m) => a + m.min, 0);
+  // GC objects of constant expressions (created at instantiation: no fuel is charged for them) count against the memory cap
+  const constAlloc: ConstAlloc | undefined = capPages === null ? undefined : { typeBytes, bytes: 0 };
   if (capPages !== null && initialPages > capPages) {
     throw new WardenError(
       'memory',
@@ -301,10 +341,14 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     fuelFunc: importedFuncs,
     paramCounts,
     growCheck: capPages !== null && (memories.length > 1 || importedMemories.length > 0) ? { memories: memories.length, capPages } : null,
+    memories64,
+    tables64,
+    structFields,
     tableGrowCheck: tableCap !== undefined && importedTables > 0 ? { imported: importedTables, cap: tableCap } : null,
     map: new OffsetMap(),
   };
   const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
+  const rewriters: BodyRewriter[] = [];
   const shiftFn = (f: number): number => (f >= shift ? f + 1 : f);
 
   // Pass 2: write the rewritten module.
@@ -352,8 +396,9 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             out.u32(fuelType);
           })
       : undefined,
+    // (with fuel also without a cap when a table has an initialiser: it may hold a ref.func to renumber)
     4:
-      tableCap === undefined
+      tableCap === undefined && !(fuel && tableInits)
         ? undefined
         : (s) =>
             section(4, () => {
@@ -366,7 +411,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 if (withInit) tc.skip(2);
                 tc.skipValType(paramCounts.length);
                 out.bytes(bytes, from, tc.pos);
+                const limitsAt = tc.pos;
                 const l = readLimits(tc, 'table');
+                if (tableCap === undefined) {
+                  out.bytes(bytes, limitsAt, tc.pos); // (as they are)
+                  if (withInit) copyConstExpr(tc, out, shift, paramCounts.length, constAlloc);
+                  continue;
+                }
                 if (l.min > tableCap) {
                   throw new WardenError('memory', `table limit: table ${importedTables + i} has ${l.min} initial elements, above the limit of ${tableCap}`, {
                     initialElements: l.min,
@@ -374,7 +425,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                   });
                 }
                 writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? tableCap, tableCap) });
-                if (withInit) copyConstExpr(tc, out, shift);
+                if (withInit) copyConstExpr(tc, out, shift, paramCounts.length, constAlloc);
               }
               atEnd(tc, s!);
             }),
@@ -388,7 +439,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               out.u32(n);
               for (let i = 0; i < n; i++) {
                 const l = readLimits(mc, 'memory');
-                writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? capPages, capPages) });
+                const cap = l.flags & 4 ? capPages : Math.min(capPages, 65536);
+                writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? cap, cap) });
               }
               atEnd(mc, s!);
             }),
@@ -404,7 +456,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 gc.skipValType(paramCounts.length);
                 gc.byte();
                 out.bytes(bytes, from, gc.pos);
-                copyConstExpr(gc, out, shift);
+                copyConstExpr(gc, out, shift, paramCounts.length, constAlloc);
               }
               atEnd(gc, s);
             }
@@ -459,7 +511,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               const from = ec.pos;
               if ((flags & 3) === 2) ec.u32(); // table index
               out.bytes(bytes, from, ec.pos);
-              if ((flags & 1) === 0) copyConstExpr(ec, out, shift); // active: offset
+              if ((flags & 1) === 0) copyConstExpr(ec, out, shift, paramCounts.length); // active: offset
               if (flags & 3) {
                 // elemkind byte or reference type
                 const t = ec.pos;
@@ -470,7 +522,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               const count = ec.u32();
               out.u32(count);
               for (let j = 0; j < count; j++) {
-                if (flags & 4) copyConstExpr(ec, out, shift);
+                if (flags & 4) copyConstExpr(ec, out, shift, paramCounts.length, constAlloc);
                 else out.u32(shiftFn(ec.u32()));
               }
             }
@@ -485,6 +537,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             if (n !== funcTypes.length) cc.fail('function and code section counts differ', s!.start);
             out.u32(n);
             const rewriter = new BodyRewriter(ctx);
+            rewriters.push(rewriter);
             const body = new Cursor(bytes);
             for (let i = 0; i < n; i++) {
               const size = cc.u32();
@@ -519,8 +572,14 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
         dc.pos++;
         offset = dc.sleb() >>> 0;
         if (bytes[dc.pos] !== 0x0b) offset = null;
+      } else if (bytes[dc.pos] === 0x42) {
+        // a 64-bit memory's offset (unsigned: a negative i64 is beyond any cap)
+        dc.pos++;
+        offset = dc.sleb();
+        if (offset < 0) offset += 2 ** 64;
+        if (bytes[dc.pos] !== 0x0b) offset = null;
       }
-      copyConstExpr(dc, new Out(16), shift);
+      copyConstExpr(dc, new Out(16), shift, paramCounts.length);
       const len = dc.u32();
       dc.skip(len);
       if (offset !== null && offset + len > capPages * PAGE) {
@@ -568,6 +627,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   }
   emitMissingBefore(100);
   ctx.map.trim();
+  if (constAlloc && capPages !== null && constAlloc.bytes > 0 && initialPages * PAGE + constAlloc.bytes > capPages * PAGE) {
+    throw new WardenError(
+      'memory',
+      `memory limit: the module's constant expressions create ${constAlloc.bytes} bytes of GC objects at instantiation, which with its initial memory of ${initialPages * PAGE} bytes is above the limit of ${capPages * PAGE} bytes`,
+      { gcBytes: constAlloc.bytes, initialBytes: initialPages * PAGE, limitBytes: capPages * PAGE },
+    );
+  }
 
   // The result is an exact-size copy; the working buffer is kept for the next call unless it is large.
   const result = out.buf.slice(0, out.pos);
@@ -581,6 +647,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
       memoryCapBytes: capPages === null ? null : capPages * PAGE,
       tableCapElements: tableCap ?? null,
       shiftedFunctionsFrom: fuel ? importedFuncs : null,
+      gcAllocates: rewriters.some((r) => r.allocates),
     },
     original: (funcIndex, offset) => {
       if (!fuel) return { funcIndex, offset };

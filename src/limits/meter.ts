@@ -1,7 +1,9 @@
 // The host side of fuel and deadline limits for one run: the `warden.fuel` import that refills the guest's
-// counter one slice at a time, checks the clock, and ends the run (fuel or timeout) by throwing RunAbort.
+// counter one slice at a time, checks the clock (and, for guests allocating GC objects, V8's heap), and
+// ends the run (fuel, timeout or memory) by throwing RunAbort.
 
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { WardenError } from '../errors.js';
 import { RunAbort, type RunEnding } from '../wasi/options.js';
 import { FUEL_SLICE } from './defaults.js';
@@ -24,6 +26,10 @@ export class LimitMeter {
   aborted: RunAbort | undefined;
   /** performance.now() value past which the run ends. */
   readonly deadline: number;
+  /** watchHeap(): V8's used heap when the watch began, and the growth allowed past it (-1: not watched). */
+  private heapBase = 0;
+  private heapGrowth = -1;
+  private heapMax = 0;
 
   constructor(
     readonly budget: bigint,
@@ -42,6 +48,21 @@ export class LimitMeter {
     return this.aborted;
   }
 
+  /**
+   * For guests that allocate GC objects (V8's heap: no linear memory cap covers them): each refill also ends
+   * the run ('memory') once V8's used heap has grown by more than `growthBytes` since `base` (default: now),
+   * or is within a tenth of V8's heap limit, where V8 would end the whole process. Approximate (garbage not
+   * yet collected counts; a refill comes at least every FUEL_SLICE units, each allocated field or element
+   * costing one), but it keeps a guest that holds on to its objects from filling the host's heap.
+   */
+  watchHeap(growthBytes: number, base?: number): number {
+    const s = getHeapStatistics();
+    this.heapBase = base ?? s.used_heap_size;
+    this.heapGrowth = growthBytes;
+    this.heapMax = s.heap_size_limit * 0.9;
+    return this.heapBase;
+  }
+
   /** The RunAbort for a passed deadline. */
   timeout(): RunAbort {
     return this.abort(new WardenError('timeout', `deadline of ${formatMs(this.timeoutMs)} passed`, { timeoutMs: this.timeoutMs }));
@@ -55,6 +76,18 @@ export class LimitMeter {
     if (performance.now() >= this.deadline) {
       this.finalCounter = counter;
       throw this.timeout();
+    }
+    if (this.heapGrowth >= 0) {
+      const heap = getHeapStatistics().used_heap_size;
+      if (heap - this.heapBase > this.heapGrowth || heap > this.heapMax) {
+        this.finalCounter = counter;
+        throw this.abort(
+          new WardenError('memory', `heap limit: the guest's GC objects grew V8's heap by ${Math.max(0, heap - this.heapBase)} bytes, above the limit of ${this.heapGrowth} bytes${heap > this.heapMax ? " (or near V8's own limit)" : ''}`, {
+            heapGrowthBytes: Math.max(0, heap - this.heapBase),
+            limitBytes: this.heapGrowth,
+          }),
+        );
+      }
     }
     const used = this.granted - counter;
     if (used > this.budget) {

@@ -5,8 +5,9 @@
 // memories, tables, globals and the dropped-ness of its element and data segments. A module qualifies when
 //   - its one memory is pooled (src/pool/rewrite.ts) and did not grow: the memory is reset to the image it
 //     had right after instantiation (zeros + active data segments); a grown memory retires the instance;
-//   - it never changes a table (no table.set/grow/fill/copy/init) and never drops a segment (no
-//     data.drop/elem.drop): nothing there to reset;
+//   - it never changes a table (no table.set/grow/fill/copy/init), never drops a segment (no
+//     data.drop/elem.drop) and never changes a GC object (no struct.set, array.set/fill/copy/init_*): nothing
+//     there to reset;
 //   - it has no start function (instantiation then runs no guest code, so the state snapshot is the
 //     initial state), and its mutable globals hold numbers or funcref/externref (values JS can read and
 //     write back); each is exported under an internal name (GLOBAL_EXPORT_PREFIX) so the host can.
@@ -15,7 +16,7 @@
 // checks that adversarially (memory, globals, funcref globals, traps mid-run, grown memories).
 
 import { decode } from '../binary/decoder.js';
-import { Op } from '../binary/opcodes.js';
+import { Op, PREFIX_GC, prefixed } from '../binary/opcodes.js';
 import type { LazyCode } from '../binary/code.js';
 import type { Module } from '../binary/module.js';
 import { leb } from '../binary/writer.js';
@@ -24,7 +25,7 @@ import { leb } from '../binary/writer.js';
 export const GLOBAL_EXPORT_PREFIX = '__warden_global_';
 
 /** Why a module's instances are not recycled. */
-export type Unrecyclable = 'start function' | 'mutates a table' | 'drops a segment' | 'global of a type JS cannot reset' | 'undecodable' | 'instantiation failed';
+export type Unrecyclable = 'start function' | 'mutates a table' | 'drops a segment' | 'mutates a GC object' | 'global of a type JS cannot reset' | 'undecodable' | 'instantiation failed';
 
 /** Instructions that change instance state the host cannot put back. */
 const UNRESETTABLE_OPS = new Map<number, Unrecyclable>([
@@ -35,6 +36,9 @@ const UNRESETTABLE_OPS = new Map<number, Unrecyclable>([
   [Op.table_init, 'mutates a table'],
   [Op.elem_drop, 'drops a segment'],
   [Op.data_drop, 'drops a segment'],
+  // struct.set, array.set, array.fill, array.copy, array.init_data, array.init_elem: a GC object reachable from
+  // instance state (an immutable global's struct, a table's element) would keep the change
+  ...[5, 14, 16, 17, 18, 19].map((sub) => [prefixed(PREFIX_GC, sub), 'mutates a GC object'] as const),
 ]);
 
 const RESETTABLE_TYPES = new Set([0x7f, 0x7e, 0x7d, 0x7c, 0x70, 0x6f]); // i32 i64 f32 f64 funcref externref

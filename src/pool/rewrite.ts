@@ -38,6 +38,11 @@ class Reader {
       if (shift > 28) throw new WardenError('invalid-module', 'memory pool rewrite: bad LEB128');
     }
   }
+  /** Skips a LEB128 of up to 64 bits (the limits of a 64-bit table). */
+  skipLeb(): void {
+    for (let i = 0; i < 10; i++) if ((this.byte() & 0x80) === 0) return;
+    throw new WardenError('invalid-module', 'memory pool rewrite: bad LEB128');
+  }
   name(): string {
     const n = this.u32();
     const s = Buffer.from(this.b.subarray(this.pos, this.pos + n)).toString('utf8');
@@ -88,10 +93,12 @@ export function memoryToImport(bytes: Uint8Array): MemoryImportRewrite | Unpoola
       if (module === MEMORY_IMPORT.module && name === MEMORY_IMPORT.name) return 'imports warden.memory';
       if (kind === 0) r.u32();
       else if (kind === 1) {
-        r.byte();
+        // reference type (possibly with a heap type index), limits (u64 ones for a 64-bit table)
+        const t = r.byte();
+        if (t === 0x63 || t === 0x64) r.u32();
         const f = r.byte();
-        r.u32();
-        if (f & 1) r.u32();
+        r.skipLeb();
+        if (f & 1) r.skipLeb();
       } else if (kind === 2) return 'imported memory';
       else if (kind === 3) {
         // valtype (possibly a reference type with a heap type index) + mutability

@@ -54,6 +54,8 @@ export class SandboxInstance {
   private closed = false;
   private busy = false;
   private meter: LimitMeter;
+  /** V8's used heap when the instance was created (for guests that allocate GC objects). */
+  heapBase = 0;
   private readonly state: { ended?: ProcExit | RunAbort } = {};
 
   private constructor(
@@ -85,6 +87,8 @@ export class SandboxInstance {
     const deadline = { at: meter.deadline, expired: (): RunAbort => self.meter.timeout() };
     const { ctx, preopens } = openContext(o, options, stdout as OutputSink, stderr as OutputSink, trace, deadline);
     const self: SandboxInstance = new SandboxInstance(cm, o, variant, ctx, preopens, stdout, stderr, deadline, meter);
+    // GC objects (V8's heap): the growth allowed is counted from the instance's creation, over all its calls
+    if (variant.requires.gcAllocates) self.heapBase = meter.watchHeap(o.memoryBytes);
     const provided: WebAssembly.Imports = { ...ctx.imports, [FUEL_IMPORT.module]: { [FUEL_IMPORT.name]: (c: bigint) => self.meter.refill(c) } };
     const linkError = checkImports(cm.module, provided, cm.signatures);
     const imports = linkError ? undefined : guardImports(variant.imports, provided, self.state);
@@ -138,6 +142,7 @@ export class SandboxInstance {
     const fuelGlobal = this.variant.requires.fuel ? instance.exports[this.variant.requires.fuel.global] : undefined;
     if (fuelGlobal instanceof WebAssembly.Global) fuelGlobal.value = 0n; // leftover fuel of the last call is not carried over
     this.meter = new LimitMeter(this.o.fuel, this.o.timeoutMs);
+    if (this.variant.requires.gcAllocates) this.meter.watchHeap(this.o.memoryBytes, this.heapBase);
     this.deadline.at = this.meter.deadline;
     const started = performance.now();
     this.busy = true;

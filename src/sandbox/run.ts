@@ -317,6 +317,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
     if (!exported.includes(entry)) return result(EXIT_FAILURE, noEntry(cm, options.invoke));
     const args = options.invoke !== undefined ? invokeArgs(entry, cm.signatures?.exports.get(entry), options.invokeArgs ?? []) : [];
 
+    if (variant.requires.gcAllocates) meter.watchHeap(o.memoryBytes); // (GC objects: V8's heap, see LimitMeter.watchHeap)
     instance = pooled ? pooled.instantiate(provided) : new WebAssembly.Instance(variant.module, provided);
     const memory = instance.exports['memory'];
     if (memory instanceof WebAssembly.Memory) ctx.bindMemory(memory);

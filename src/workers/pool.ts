@@ -113,7 +113,10 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     const slot: Slot = { worker, sent: new Set(), job: undefined, timer: undefined };
     worker.unref();
     worker.on('message', (m: WorkerReply) => onReply(slot, m));
-    worker.on('error', (e) => lost(slot, new WardenError('internal', `internal error: worker thread failed: ${e instanceof Error ? e.message : String(e)}`)));
+    worker.on('error', (e) => {
+      if ((e as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') return heapLimit(slot);
+      lost(slot, new WardenError('internal', `internal error: worker thread failed: ${e instanceof Error ? e.message : String(e)}`));
+    });
     worker.on('exit', () => lost(slot, new WardenError('internal', 'internal error: worker thread exited')));
     return slot;
   }
@@ -146,6 +149,21 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
     if (!slots.includes(slot)) return;
     replace(slot);
     if (job) finish(job, () => job.reject(error));
+  }
+
+  /**
+   * The worker reached its V8 heap limit (resourceLimits): the run (e.g. a guest's GC allocations, which no
+   * linear memory cap covers) ends with a 'memory' error, and the worker is replaced.
+   */
+  function heapLimit(slot: Slot): void {
+    const job = slot.job;
+    if (!slots.includes(slot)) return;
+    replace(slot);
+    if (!job) return;
+    const error = new WardenError('memory', "heap limit: the run filled the worker's V8 heap (the pool's resourceLimits)", { resourceLimits: options.resourceLimits ?? null });
+    finish(job, () =>
+      job.resolve({ exitCode: EXIT_TRAP, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), durationMs: performance.now() - job.started, error, fuelUsed: 0, peakMemoryBytes: 0 }),
+    );
   }
 
   function finish(job: Job, settle: () => void): void {
