@@ -76,6 +76,10 @@ const BULK_COST: ReadonlyMap<number, { readonly shift: number; readonly left: bo
 /** memory.grow: 4096 units per 64 KiB page (the same rate as the byte operations). */
 const GROW_SHIFT = 12;
 
+/** Numbers saved per control frame for a suspended segment. */
+const SAVED = 7;
+const NO_BRANCH = 0x7fffffff;
+
 // Control frame kinds.
 const FUNC = 0;
 const BLOCK = 1;
@@ -194,6 +198,9 @@ interface Templates {
   /** `if (fuel < 0) fuel = host(fuel)`: from plainE to checkE. */
   plainE: number;
   checkE: number;
+  /** `fuel += cost` (local mode only; empty otherwise): a refund of merged cost a branch skips (same cost slot offset). */
+  refundS: number;
+  refundE: number;
   /** A loop header's charge with `br_if 1 (fuel < 0)` to the out-of-line refill (same cost slot). */
   loopS: number;
   loopE: number;
@@ -241,6 +248,8 @@ function newTemplates(): Templates {
     plainS: 0,
     plainE: 0,
     checkE: 0,
+    refundS: 0,
+    refundE: 0,
     loopS: 0,
     loopE: 0,
     headS: 0,
@@ -307,6 +316,15 @@ function fillTemplates(t: Templates, fuelGlobal: number, fuelFunc: number, local
   b[p++] = 0x0d;
   b[p++] = 0x01;
   t.loopE = p;
+  // refund: get; i64.const <cost>; i64.add; set (local mode only)
+  t.refundS = p;
+  if (local >= 0) {
+    p = putCopy(b, p, getS, getE);
+    for (const x of COST_SLOT) b[p++] = x;
+    b[p++] = 0x7c;
+    p = putCopy(b, p, setS, setE);
+  }
+  t.refundE = p;
   // refill head: br 2 (past it); end; get; call; i64.const <cost>
   t.headS = p;
   b[p++] = 0x0c;
@@ -402,7 +420,7 @@ export class BodyRewriter {
   private targeted = new Uint8Array(64);
   private wrapped = new Int32Array(64);
   private headerSlot = new Int32Array(64);
-  private saved = new Int32Array(64 * 6);
+  private saved = new Int32Array(64 * SAVED);
   private armAcc = new Int32Array(64);
   private thenCost = new Int32Array(64);
   private sp = 0;
@@ -414,7 +432,7 @@ export class BodyRewriter {
   private localMode = false;
   /** The i32 scratch local (length operand of bulk operations). */
   private T = 0;
-  private callsOrLoops = false;
+  private calls = false;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
   // The open segment: its charge template in `out` and the cost counted so far. An if/else arm's segment is
@@ -426,6 +444,29 @@ export class BodyRewriter {
   private cost = 0;
   /** For a virtual segment: the if/else frame it is an arm of. */
   private segOwner = 0;
+
+  // Merged segments (local mode). Segments are numbered in the order they open; a virtual arm has the number of
+  // the segment that pays for it. The code after a targeted block end is charged with the segment open there
+  // (a later "part" of it) when every way to that end went through that segment's charge, so a loop body with
+  // early exits pays one charge per iteration instead of one per part. A branch that leaves a segment's region
+  // skips its later parts: an unconditional one refunds them (`fuel += cost`, patched when the segment closes,
+  // so every path is charged exactly what separate segments would charge); any other stops further merging.
+  private segId = 0;
+  private nextSeg = 0;
+  /** Per segment: the frame whose end bounds its region. */
+  private segHome = new Int32Array(64);
+  /** Per segment: 1 once a branch left its region without a refund (no later part may be merged). */
+  private segNoMerge = new Uint8Array(64);
+  /** Per segment: its first refund slot. */
+  private segRefFrom = new Int32Array(64);
+  /** Per frame: the lowest and highest segment a branch to its label came from (NO_BRANCH, -1: none). */
+  private minFrom = new Int32Array(64);
+  private maxFrom = new Int32Array(64);
+  /** Refund slots: output position of the 5-byte cost, segment, and cost at the end of its part (-1: not yet). */
+  private refPos = new Int32Array(64);
+  private refSeg = new Int32Array(64);
+  private refBase = new Int32Array(64);
+  private nRef = 0;
 
   constructor(private readonly ctx: BodyContext) {
     this.globalTemplates = newTemplates();
@@ -462,9 +503,79 @@ export class BodyRewriter {
     return t;
   }
 
-  private mark(label: number): void {
+  /** A branch to `label` (`escapes` false: the caller calls escape() itself). */
+  private mark(label: number, refunded = false, escapes = true): void {
     const sp = this.sp;
-    if (label <= sp) this.targeted[sp - label] = 1;
+    if (label > sp) return;
+    const t = sp - label;
+    this.targeted[t] = 1;
+    const id = this.segId;
+    if (this.minFrom[t] > id) this.minFrom[t] = id;
+    if (this.maxFrom[t] < id) this.maxFrom[t] = id;
+    if (escapes) this.escape(t, refunded);
+  }
+
+  /**
+   * A branch to frame t (0: out of the function) leaves the region of every segment bounded by frame t or a
+   * deeper one: no later part may be merged into them, but for the open one if `refunded`.
+   */
+  private escape(t: number, refunded: boolean): void {
+    const id = this.segId;
+    const home = this.segHome;
+    if (!refunded && home[id]! >= t) this.segNoMerge[id] = 1;
+    const kinds = this.kinds;
+    const saved = this.saved;
+    for (let k = this.sp; k > t; k--) {
+      const kind = kinds[k];
+      if (kind === BLOCK || kind === TRY_TABLE) continue; // (no segment suspended there)
+      const sid = saved[k * SAVED + 6]!;
+      if ((sid !== id || !refunded) && home[sid]! >= t) this.segNoMerge[sid] = 1;
+    }
+  }
+
+  /**
+   * Before an unconditional branch at `at` to frame t: if it leaves the open segment's region, writes a refund
+   * of the parts of that segment still to be merged after this one (patched when the segment closes).
+   */
+  private refundAt(at: number, t: number): boolean {
+    const id = this.segId;
+    if (!this.localMode || this.segHome[id]! < t || this.segNoMerge[id] === 1) return false;
+    this.flushCopy(at);
+    const out = this.out;
+    const t0 = this.t;
+    const n = this.nRef++;
+    if (n >= this.refPos.length) {
+      const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+        const next = new Int32Array(a.length * 2);
+        next.set(a);
+        return next;
+      };
+      this.refPos = grow(this.refPos);
+      this.refSeg = grow(this.refSeg);
+      this.refBase = grow(this.refBase);
+    }
+    this.refPos[n] = out.pos + t0.slot;
+    this.refSeg[n] = id;
+    this.refBase[n] = -1;
+    out.bytes(t0.b, t0.refundS, t0.refundE);
+    return true;
+  }
+
+  /** At the targeted end of block frame f: whether the code after it can be a part of the open segment. */
+  private canMerge(f: number): boolean {
+    if (!this.localMode || this.segStart < 0) return false;
+    const id = this.segId;
+    const home = this.segHome[id]!;
+    if (this.segNoMerge[id] === 1 || home >= f || this.minFrom[f]! < id) return false;
+    // a branch to an enclosing end in the region would skip the new part
+    for (let g = home + 1; g < f; g++) if (this.maxFrom[g]! >= id) return false;
+    return true;
+  }
+
+  /** A new part of the open segment starts, the segment's cost so far being `cost`. */
+  private newPart(cost: number): void {
+    const id = this.segId;
+    for (let i = this.segRefFrom[id]!; i < this.nRef; i++) if (this.refSeg[i] === id && this.refBase[i] === -1) this.refBase[i] = cost;
   }
 
   private push(kind: number): void {
@@ -480,6 +591,8 @@ export class BodyRewriter {
       this.wrapped = grow(this.wrapped, (n) => new Int32Array(n));
       this.headerSlot = grow(this.headerSlot, (n) => new Int32Array(n));
       this.saved = grow(this.saved, (n) => new Int32Array(n));
+      this.minFrom = grow(this.minFrom, (n) => new Int32Array(n));
+      this.maxFrom = grow(this.maxFrom, (n) => new Int32Array(n));
       this.armAcc = grow(this.armAcc, (n) => new Int32Array(n));
       this.thenCost = grow(this.thenCost, (n) => new Int32Array(n));
     }
@@ -487,6 +600,8 @@ export class BodyRewriter {
     this.targeted[sp] = 0;
     this.wrapped[sp] = this.wrapped[sp - 1]!;
     this.headerSlot[sp] = -1;
+    this.minFrom[sp] = NO_BRANCH;
+    this.maxFrom[sp] = -1;
   }
 
   /** The label `l` (relative to the current frame) in the output, past the inserted labels. */
@@ -505,9 +620,29 @@ export class BodyRewriter {
     this.copyFrom = to;
   }
 
-  /** Opens a segment at input offset `at`: a charge (plain, checked, or the range [tS, tE) of the templates). */
-  private open(at: number, check: boolean, tS = -1, tE = -1): void {
+  /**
+   * Opens a segment at input offset `at`: a charge (plain, checked, or the range [tS, tE) of the templates),
+   * its region bounded by the end of frame `home`.
+   */
+  private open(at: number, check: boolean, tS = -1, tE = -1, home = this.sp): void {
     this.flushCopy(at);
+    const id = this.nextSeg++;
+    if (id >= this.segHome.length) {
+      const n = this.segHome.length * 2;
+      const h = new Int32Array(n);
+      h.set(this.segHome);
+      this.segHome = h;
+      const r = new Int32Array(n);
+      r.set(this.segRefFrom);
+      this.segRefFrom = r;
+      const m = new Uint8Array(n);
+      m.set(this.segNoMerge);
+      this.segNoMerge = m;
+    }
+    this.segHome[id] = home;
+    this.segNoMerge[id] = 0;
+    this.segRefFrom[id] = this.nRef;
+    this.segId = id;
     const out = this.out;
     const t = this.t;
     const segStart = out.pos;
@@ -528,29 +663,32 @@ export class BodyRewriter {
     this.segCheck = false;
     this.cost = 0;
     this.segOwner = owner;
+    this.segId = this.saved[owner * SAVED + 6]!; // paid for by the segment the if is in
   }
 
   /** Suspends the open segment in the current frame. */
   private save(): void {
     const s = this.saved;
-    const i = this.sp * 6;
+    const i = this.sp * SAVED;
     s[i] = this.segStart;
     s[i + 1] = this.segSlot;
     s[i + 2] = this.segEnd;
     s[i + 3] = this.segCheck ? 1 : 0;
     s[i + 4] = this.cost;
     s[i + 5] = this.segOwner;
+    s[i + 6] = this.segId;
   }
 
   private restore(): void {
     const s = this.saved;
-    const i = this.sp * 6;
+    const i = this.sp * SAVED;
     this.segStart = s[i]!;
     this.segSlot = s[i + 1]!;
     this.segEnd = s[i + 2]!;
     this.segCheck = s[i + 3] === 1;
     this.cost = s[i + 4]!;
     this.segOwner = s[i + 5]!;
+    this.segId = s[i + 6]!;
   }
 
   /** At the end of a frame that suspended a segment: continue it, or (end is a branch target) close it and start anew. */
@@ -559,7 +697,7 @@ export class BodyRewriter {
     this.restore();
     if (branchTarget) {
       this.close();
-      this.open(this.c.pos, false);
+      this.open(this.c.pos, false, -1, -1, this.sp - 1);
     }
   }
 
@@ -570,6 +708,20 @@ export class BodyRewriter {
     }
     if (this.segCheck && this.cost === 0) this.cost = 1;
     const out = this.out;
+    const id = this.segId;
+    const from = this.segRefFrom[id]!;
+    if (this.nRef > from) {
+      // the refunds of this segment's unconditional exits: the parts merged after each
+      const t = this.t;
+      for (let i = from; i < this.nRef; i++) {
+        if (this.refSeg[i] !== id) continue;
+        const base = this.refBase[i]!;
+        const pos = this.refPos[i]!;
+        if (base >= 0 && this.cost > base) out.patch5(pos, this.cost - base);
+        else out.buf.fill(0x01, pos - t.slot, pos - t.slot + t.refundE - t.refundS); // nothing to refund: nops
+      }
+      this.nRef = from;
+    }
     if (this.cost > 0) {
       out.patch5(this.segSlot, this.cost);
     } else if (out.pos === this.segEnd) {
@@ -621,7 +773,7 @@ export class BodyRewriter {
     const ctx = this.ctx;
     const localMode = mode === LOCAL;
     this.localMode = localMode;
-    this.callsOrLoops = false;
+    this.calls = false;
     const buf = c.buf;
     const params = ctx.paramCounts[typeIndex] ?? -1;
     if (params < 0) c.fail(`function type ${typeIndex} is not a function type`);
@@ -655,14 +807,19 @@ export class BodyRewriter {
     this.targeted[0] = 0;
     this.wrapped[0] = 0;
     this.headerSlot[0] = -1;
+    this.minFrom[0] = NO_BRANCH;
+    this.maxFrom[0] = -1;
+    this.nextSeg = 0;
+    this.nRef = 0;
     this.copyFrom = c.pos;
 
     if (localMode) out.bytes(t.b, t.reloadS, t.reloadE);
     this.open(c.pos, true);
     // The open segment's cost, kept in a local in the loop (this.cost is synced around the segment methods).
     let cost = 0;
-    // A leaf (no calls, no loops) always ends, and its callers' checks see what it used: its entry check is
-    // turned into nops at the end.
+    // A function without calls cannot recurse: what it charges before its first loop header (each of which
+    // checks) is bounded by its size, and its callers' checks see it. Its entry check is turned into nops at
+    // the end (no host call at entry, around which V8 would spill the parameters on every call).
     const entryCheckEnd = this.segEnd;
     const entryCheck = entryCheckEnd - (t.checkE - t.plainE);
     for (;;) {
@@ -723,7 +880,6 @@ export class BodyRewriter {
           //   block (result of the loop) loop (the same) block loop* fuel -= cost; br_if 1 (fuel < 0) ... end br 2 end
           //   fuel = host(fuel) + cost; br 0 end end
           // so the host call (which V8 must plan registers around) is outside the loop itself.
-          this.callsOrLoops = true;
           const bt = c.pos;
           const b = buf[bt]!;
           c.skipBlockType(types);
@@ -834,7 +990,7 @@ export class BodyRewriter {
           const wasTargeted = this.targeted[sp] === 1;
           if (sp === 0) {
             if (c.pos !== c.end) c.fail('operators after the end of the function', c.pos);
-            if (!this.callsOrLoops) out.buf.fill(0x01, entryCheck, entryCheckEnd);
+            if (!this.calls) out.buf.fill(0x01, entryCheck, entryCheckEnd);
             this.cost = cost;
             this.close();
             this.flushAt(at);
@@ -842,12 +998,16 @@ export class BodyRewriter {
             return DONE;
           }
           if (kind === BLOCK || kind === TRY_TABLE) {
-            // reached by falling through, and by branches only if targeted
+            // reached by falling through, and by branches only if targeted: then a new part of the open
+            // segment, or a new segment
             if (wasTargeted) {
-              this.cost = cost;
-              this.close();
-              this.open(c.pos, false);
-              cost = 0;
+              if (this.canMerge(sp)) this.newPart(cost);
+              else {
+                this.cost = cost;
+                this.close();
+                this.open(c.pos, false, -1, -1, sp - 1);
+                cost = 0;
+              }
             }
           } else if (kind === IF || kind === ELSE) {
             // the segment the if is in goes on, charged with the larger arm (every way to the end, branches
@@ -885,7 +1045,7 @@ export class BodyRewriter {
           // br_on_non_null
           const l = c.u32();
           if (l > this.sp) c.fail('unknown label', at);
-          this.mark(l);
+          this.mark(l, op === 0x0c && this.refundAt(at, this.sp - l));
           if (l === this.sp) this.flushAt(at); // an exit
           cost++;
           const nl = this.relabel(l);
@@ -903,13 +1063,16 @@ export class BodyRewriter {
           let exits = false;
           let moved = false;
           const first = c.pos;
+          let outermost = this.sp;
           for (let i = 0; i <= n; i++) {
             const l = c.u32();
             if (l > this.sp) c.fail('unknown label', at);
-            this.mark(l);
+            this.mark(l, false, false);
+            if (this.sp - l < outermost) outermost = this.sp - l;
             exits ||= l === this.sp;
             moved ||= this.relabel(l) !== l;
           }
+          this.escape(outermost, false);
           if (exits) this.flushAt(at);
           cost++;
           if (moved) {
@@ -929,6 +1092,7 @@ export class BodyRewriter {
         case 0x09: // rethrow
         case 0x0a: // throw_ref
           if (op !== 0x0f && op !== 0x0a) c.skipLeb(5);
+          this.escape(0, this.refundAt(at, 0));
           this.flushAt(at);
           cost++;
           continue;
@@ -936,7 +1100,8 @@ export class BodyRewriter {
         case 0x13: // return_call_indirect
         case 0x14: // call_ref
         case 0x15: // return_call_ref
-          this.callsOrLoops = true;
+          this.calls = true;
+          if (op === 0x13 || op === 0x15) this.escape(0, this.refundAt(at, 0)); // return_call_*: an exit
           this.flushAt(at);
           if (c.u32() >= types) c.fail('unknown type', at);
           if (op === 0x11 || op === 0x13) c.skipLeb(5);
@@ -948,7 +1113,8 @@ export class BodyRewriter {
         case 0xd2: {
           // ref.func
           if (op !== 0xd2) {
-            this.callsOrLoops = true;
+            this.calls = true;
+            if (op === 0x12) this.escape(0, this.refundAt(at, 0)); // return_call: an exit
             this.flushAt(at);
           }
           const fi = c.u32();
