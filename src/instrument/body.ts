@@ -453,19 +453,18 @@ export class BodyRewriter {
   // so every path is charged exactly what separate segments would charge); any other stops further merging.
   private segId = 0;
   private nextSeg = 0;
-  /** Per segment: the frame whose end bounds its region. */
-  private segHome = new Int32Array(64);
-  /** Per segment: 1 once a branch left its region without a refund (no later part may be merged). */
-  private segNoMerge = new Uint8Array(64);
-  /** Per segment: its first refund slot. */
-  private segRefFrom = new Int32Array(64);
-  /** Per frame: the lowest and highest segment a branch to its label came from (NO_BRANCH, -1: none). */
-  private minFrom = new Int32Array(64);
-  private maxFrom = new Int32Array(64);
-  /** Refund slots: output position of the 5-byte cost, segment, and cost at the end of its part (-1: not yet). */
-  private refPos = new Int32Array(64);
-  private refSeg = new Int32Array(64);
-  private refBase = new Int32Array(64);
+  /**
+   * Per segment (3 numbers): the frame whose end bounds its region; its first refund slot; 1 once a branch left
+   * its region without a refund (no later part may be merged).
+   */
+  private segs = new Int32Array(64 * 3);
+  /** Per frame (2 numbers): the lowest and highest segment a branch to its label came from (NO_BRANCH, -1: none). */
+  private from = new Int32Array(64 * 2);
+  /** Frames that suspended a segment (loop, if, try), outermost first: what a branch out may leave. */
+  private savers = new Int32Array(64);
+  private nSavers = 0;
+  /** Refund slots (3 numbers): output position of the 5-byte cost, segment, cost at the end of its part (-1: not yet). */
+  private refs = new Int32Array(64 * 3);
   private nRef = 0;
 
   constructor(private readonly ctx: BodyContext) {
@@ -510,8 +509,9 @@ export class BodyRewriter {
     const t = sp - label;
     this.targeted[t] = 1;
     const id = this.segId;
-    if (this.minFrom[t] > id) this.minFrom[t] = id;
-    if (this.maxFrom[t] < id) this.maxFrom[t] = id;
+    const from = this.from;
+    if (from[2 * t]! > id) from[2 * t] = id;
+    if (from[2 * t + 1]! < id) from[2 * t + 1] = id;
     if (escapes) this.escape(t, refunded);
   }
 
@@ -521,15 +521,15 @@ export class BodyRewriter {
    */
   private escape(t: number, refunded: boolean): void {
     const id = this.segId;
-    const home = this.segHome;
-    if (!refunded && home[id]! >= t) this.segNoMerge[id] = 1;
-    const kinds = this.kinds;
-    const saved = this.saved;
-    for (let k = this.sp; k > t; k--) {
-      const kind = kinds[k];
-      if (kind === BLOCK || kind === TRY_TABLE) continue; // (no segment suspended there)
-      const sid = saved[k * SAVED + 6]!;
-      if ((sid !== id || !refunded) && home[sid]! >= t) this.segNoMerge[sid] = 1;
+    const segs = this.segs;
+    if (!refunded && segs[3 * id]! >= t) segs[3 * id + 2] = 1;
+    // suspended segments, innermost first; their homes only decrease outwards
+    for (let i = this.nSavers - 1; i >= 0; i--) {
+      const k = this.savers[i]!;
+      if (k <= t) break;
+      const sid = this.saved[k * SAVED + 6]!;
+      if (segs[3 * sid]! < t) break;
+      if (sid !== id || !refunded) segs[3 * sid + 2] = 1;
     }
   }
 
@@ -539,24 +539,20 @@ export class BodyRewriter {
    */
   private refundAt(at: number, t: number): boolean {
     const id = this.segId;
-    if (!this.localMode || this.segHome[id]! < t || this.segNoMerge[id] === 1) return false;
+    if (!this.localMode || this.segs[3 * id]! < t || this.segs[3 * id + 2] === 1) return false;
     this.flushCopy(at);
     const out = this.out;
     const t0 = this.t;
     const n = this.nRef++;
-    if (n >= this.refPos.length) {
-      const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-        const next = new Int32Array(a.length * 2);
-        next.set(a);
-        return next;
-      };
-      this.refPos = grow(this.refPos);
-      this.refSeg = grow(this.refSeg);
-      this.refBase = grow(this.refBase);
+    if (3 * n + 3 > this.refs.length) {
+      const next = new Int32Array(this.refs.length * 2);
+      next.set(this.refs);
+      this.refs = next;
     }
-    this.refPos[n] = out.pos + t0.slot;
-    this.refSeg[n] = id;
-    this.refBase[n] = -1;
+    const refs = this.refs;
+    refs[3 * n] = out.pos + t0.slot;
+    refs[3 * n + 1] = id;
+    refs[3 * n + 2] = -1;
     out.bytes(t0.b, t0.refundS, t0.refundE);
     return true;
   }
@@ -565,17 +561,19 @@ export class BodyRewriter {
   private canMerge(f: number): boolean {
     if (!this.localMode || this.segStart < 0) return false;
     const id = this.segId;
-    const home = this.segHome[id]!;
-    if (this.segNoMerge[id] === 1 || home >= f || this.minFrom[f]! < id) return false;
+    const home = this.segs[3 * id]!;
+    const from = this.from;
+    if (this.segs[3 * id + 2] === 1 || home >= f || from[2 * f]! < id) return false;
     // a branch to an enclosing end in the region would skip the new part
-    for (let g = home + 1; g < f; g++) if (this.maxFrom[g]! >= id) return false;
+    for (let g = home + 1; g < f; g++) if (from[2 * g + 1]! >= id) return false;
     return true;
   }
 
   /** A new part of the open segment starts, the segment's cost so far being `cost`. */
   private newPart(cost: number): void {
     const id = this.segId;
-    for (let i = this.segRefFrom[id]!; i < this.nRef; i++) if (this.refSeg[i] === id && this.refBase[i] === -1) this.refBase[i] = cost;
+    const refs = this.refs;
+    for (let i = this.segs[3 * id + 1]!; i < this.nRef; i++) if (refs[3 * i + 1] === id && refs[3 * i + 2] === -1) refs[3 * i + 2] = cost;
   }
 
   private push(kind: number): void {
@@ -591,8 +589,7 @@ export class BodyRewriter {
       this.wrapped = grow(this.wrapped, (n) => new Int32Array(n));
       this.headerSlot = grow(this.headerSlot, (n) => new Int32Array(n));
       this.saved = grow(this.saved, (n) => new Int32Array(n));
-      this.minFrom = grow(this.minFrom, (n) => new Int32Array(n));
-      this.maxFrom = grow(this.maxFrom, (n) => new Int32Array(n));
+      this.from = grow(this.from, (n) => new Int32Array(n));
       this.armAcc = grow(this.armAcc, (n) => new Int32Array(n));
       this.thenCost = grow(this.thenCost, (n) => new Int32Array(n));
     }
@@ -600,8 +597,8 @@ export class BodyRewriter {
     this.targeted[sp] = 0;
     this.wrapped[sp] = this.wrapped[sp - 1]!;
     this.headerSlot[sp] = -1;
-    this.minFrom[sp] = NO_BRANCH;
-    this.maxFrom[sp] = -1;
+    this.from[2 * sp] = NO_BRANCH;
+    this.from[2 * sp + 1] = -1;
   }
 
   /** The label `l` (relative to the current frame) in the output, past the inserted labels. */
@@ -627,21 +624,15 @@ export class BodyRewriter {
   private open(at: number, check: boolean, tS = -1, tE = -1, home = this.sp): void {
     this.flushCopy(at);
     const id = this.nextSeg++;
-    if (id >= this.segHome.length) {
-      const n = this.segHome.length * 2;
-      const h = new Int32Array(n);
-      h.set(this.segHome);
-      this.segHome = h;
-      const r = new Int32Array(n);
-      r.set(this.segRefFrom);
-      this.segRefFrom = r;
-      const m = new Uint8Array(n);
-      m.set(this.segNoMerge);
-      this.segNoMerge = m;
+    if (3 * id + 3 > this.segs.length) {
+      const next = new Int32Array(this.segs.length * 2);
+      next.set(this.segs);
+      this.segs = next;
     }
-    this.segHome[id] = home;
-    this.segNoMerge[id] = 0;
-    this.segRefFrom[id] = this.nRef;
+    const segs = this.segs;
+    segs[3 * id] = home;
+    segs[3 * id + 1] = this.nRef;
+    segs[3 * id + 2] = 0;
     this.segId = id;
     const out = this.out;
     const t = this.t;
@@ -668,6 +659,12 @@ export class BodyRewriter {
 
   /** Suspends the open segment in the current frame. */
   private save(): void {
+    if (this.nSavers === this.savers.length) {
+      const next = new Int32Array(this.savers.length * 2);
+      next.set(this.savers);
+      this.savers = next;
+    }
+    this.savers[this.nSavers++] = this.sp;
     const s = this.saved;
     const i = this.sp * SAVED;
     s[i] = this.segStart;
@@ -709,14 +706,15 @@ export class BodyRewriter {
     if (this.segCheck && this.cost === 0) this.cost = 1;
     const out = this.out;
     const id = this.segId;
-    const from = this.segRefFrom[id]!;
+    const from = this.segs[3 * id + 1]!;
     if (this.nRef > from) {
       // the refunds of this segment's unconditional exits: the parts merged after each
       const t = this.t;
       for (let i = from; i < this.nRef; i++) {
-        if (this.refSeg[i] !== id) continue;
-        const base = this.refBase[i]!;
-        const pos = this.refPos[i]!;
+        const refs = this.refs;
+        if (refs[3 * i + 1] !== id) continue;
+        const base = refs[3 * i + 2]!;
+        const pos = refs[3 * i]!;
         if (base >= 0 && this.cost > base) out.patch5(pos, this.cost - base);
         else out.buf.fill(0x01, pos - t.slot, pos - t.slot + t.refundE - t.refundS); // nothing to refund: nops
       }
@@ -807,8 +805,9 @@ export class BodyRewriter {
     this.targeted[0] = 0;
     this.wrapped[0] = 0;
     this.headerSlot[0] = -1;
-    this.minFrom[0] = NO_BRANCH;
-    this.maxFrom[0] = -1;
+    this.from[0] = NO_BRANCH;
+    this.from[1] = -1;
+    this.nSavers = 0;
     this.nextSeg = 0;
     this.nRef = 0;
     this.copyFrom = c.pos;
@@ -960,6 +959,7 @@ export class BodyRewriter {
           this.cost = cost;
           this.resume(this.targeted[this.sp] === 1);
           cost = this.cost;
+          if (this.nSavers > 0 && this.savers[this.nSavers - 1] === this.sp) this.nSavers--;
           this.sp--;
           continue;
         case 0x1f: {
@@ -1035,6 +1035,7 @@ export class BodyRewriter {
               out.bytes(t.b, t.tailS, t.tailE);
             }
           }
+          if (this.nSavers > 0 && this.savers[this.nSavers - 1] === sp) this.nSavers--;
           this.sp = sp - 1;
           continue;
         }
