@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { compile, DEFAULT_LIMITS, instrument, type CompiledModule } from '../src/index.js';
 import { listSections } from '../src/binary/names.js';
 import { CPU_PROGRAMS, checksumOf, readExpected, sourcePath, wasmPath, type CpuProgram } from './cpu-programs.js';
+import { gc } from './io.js';
 import { fmtMs, fmtRatio, geomean, median, pairedRatios, table } from './stats.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -268,6 +269,7 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
         // rotate the order per repetition so no runner always goes first
         const order = runners.map((_, i) => runners[(i + rep + CPU_PROGRAMS.indexOf(p)) % runners.length]!);
         for (const [name, run] of order) {
+          gc(); // one runner's garbage (instances, memories) is not collected on the next one's time
           const s = await run(p, p.arg[size]);
           const want = expected.get(`${p.name} ${p.arg[size]}`);
           const key = `${p.name}/${name}`;
@@ -323,7 +325,7 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
   for (const r of speed.refused) log(`  not instrumented (refused): ${r}`);
   log('');
   log(
-    `method: one process; per repetition each program runs once per runner, order rotated; ms = median CPU time (user+system) of the run ` +
+    `method: one process; per repetition each program runs once per runner, order rotated, forced GC before each run; ms = median CPU time (user+system) of the run ` +
       `(native: the child's rusage; v8: instantiate + _start; warden: CompiledModule.run(), a fresh sandbox included, after one untimed run so the warm-up repetition warms its pooled-memory variant; ` +
       `v8+fuel: the module as instrument() rewrites it, run like v8 with an endless fuel import: the rewriter's share of warden/v8); ratio = median of ` +
       `per-repetition ratios [min-max]; modules compiled once (not timed); checksums compared with bench/cpu/expected.txt. ` +

@@ -20,7 +20,7 @@ const budgetMs = (size: Size): number => (size === 'full' ? 14_000 : 4_000);
 export const WARMUP_LIMIT_MS = 5_000;
 
 /** A forced full GC before every timed sample, so one contender's garbage is not billed to the next. */
-const gc: () => void = (() => {
+export const gc: () => void = (() => {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
 })();

@@ -1,5 +1,5 @@
 // `npm run bench`: the WASI I/O bench (Warden vs node:wasi vs wasmtime), printed as ratios.
-// Flags: --quick (small sizes, few reps), --only=a,b (workloads; --only=fresh: the fresh-sandbox bench; --only=serve: the warden serve load bench, needs wrk), --reps=N, --no-wasmtime,
+// Flags: --quick (small sizes, few reps), --only=a,b (workloads; --only=cpu: the CPU-bound suite; --only=fresh: the fresh-sandbox bench; --only=serve: the warden serve load bench, needs wrk), --reps=N, --no-wasmtime,
 // --contenders=a,b (e.g. only warden, for profiling with node --cpu-prof).
 // Profiling one workload:  node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/main.js \
 //   --only=manyfiles --contenders=warden && node dist/bench/profile-summary.js /tmp/prof/*.cpuprofile
@@ -33,6 +33,11 @@ async function main(): Promise<void> {
   if (reps !== undefined && !(Number.isInteger(reps) && reps > 0)) throw new Error('--reps needs a positive integer');
   const wanted = flag('contenders')?.split(',').filter(Boolean);
   const log = (l: string): void => console.log(l);
+  if (only?.includes('cpu')) {
+    // --only=cpu: just the CPU-bound suite (fuel overhead, issue #3)
+    if (!(await runCpuBench({ quick: size === 'quick', reps, log }))) process.exitCode = 1;
+    return;
+  }
   if (only?.includes('fresh')) return runFreshBench({ quick: size === 'quick', log }); // --only=fresh: just the fresh-sandbox bench
   if (only?.includes('serve')) return runServeBench({ quick: size === 'quick', reps, log }); // --only=serve: just the HTTP load bench
 

@@ -1,7 +1,9 @@
 // The fuel cost model where it merges charges: an if's arms are charged with the segment the if is in (the
-// larger arm), code after a targeted block is charged where it starts, and every loop iteration still pays.
+// larger arm), code after a targeted block is paid only on the paths that reach it (charged with the segment
+// before it and refunded by the branches that skip it), and every loop iteration still pays.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import wabtInit from 'wabt';
 import { instrument } from '../src/index.js';
 import { LimitMeter } from '../src/limits/meter.js';
 import { wat } from './api-modules.js';
@@ -42,10 +44,33 @@ test('a loop with ifs and small blocks inside pays for every iteration', async (
   assert.equal(await fuelOf(text, 200), b);
 });
 
-test('code after a targeted block is charged where it starts, not with the segment before it', async () => {
+test('code after a targeted block is paid only on the paths that reach it', async () => {
   // arg 1: br_if to $b's end, then the two drops run; arg 0: br $out skips them
   const text = `(module (func (export "f") (param i32)
     (block $out (block $b (br_if $b (local.get 0)) (br $out)) (drop (i32.const 1)) (drop (i32.const 2)))))`;
   assert.equal(await fuelOf(text, 1), 9n);
   assert.equal(await fuelOf(text, 0), 5n);
+});
+
+test('a loop with early exits updates the counter once per iteration; each exit refunds what it skips', async () => {
+  // like strncmp: two exit tests per iteration, each a block whose end the loop goes on from
+  const text = `(module (func (export "f") (param $a i32) (param $n i32) (result i32)
+    (block $done (result i32)
+      (loop $l
+        (block $b1 (br_if $b1 (local.get $a)) (br $done (i32.const 1)))
+        (block $b2 (br_if $b2 (local.get $n)) (br $done (i32.const 2)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l))
+      (i32.const 0))))`;
+  // the same fuel as with a charge where each part starts (these numbers predate merged segments)
+  assert.equal(await fuelOf(text, 0, 5), 8n);
+  assert.equal(await fuelOf(text, 1, 0), 13n);
+  assert.equal(await fuelOf(text, 1, 1), 29n);
+  assert.equal(await fuelOf(text, 1, 10), 173n);
+  // in one counter update per iteration: entry and loop header charge (i64.sub); the two exits refund and the
+  // refill after the loop adds back the header's charge (i64.add)
+  const wabt = await wabtInit();
+  const out = wabt.readWasm(instrument(await wat(text), {}).bytes, {}).toText({});
+  assert.equal(out.match(/i64\.sub/g)?.length, 2, out);
+  assert.equal(out.match(/i64\.add/g)?.length, 3, out);
 });

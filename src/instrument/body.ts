@@ -106,6 +106,10 @@ const MAX_NEW_FIXED = 10000;
 /** Static GC costs (array.new_fixed counts, struct field counts) one function may add: keeps block costs far below 2^31. */
 const MAX_STATIC_GC_COST = 1 << 29;
 
+/** Numbers saved per control frame for a suspended segment. */
+const SAVED = 7;
+const NO_BRANCH = 0x7fffffff;
+
 // Control frame kinds.
 const FUNC = 0;
 const BLOCK = 1;
@@ -289,6 +293,9 @@ interface Templates {
   /** `if (fuel < 0) fuel = host(fuel)`: from plainE to checkE. */
   plainE: number;
   checkE: number;
+  /** `fuel += cost` (local mode only; empty otherwise): a refund of merged cost a branch skips (same cost slot offset). */
+  refundS: number;
+  refundE: number;
   /** A loop header's charge with `br_if 1 (fuel < 0)` to the out-of-line refill (same cost slot). */
   loopS: number;
   loopE: number;
@@ -336,6 +343,8 @@ function newTemplates(): Templates {
     plainS: 0,
     plainE: 0,
     checkE: 0,
+    refundS: 0,
+    refundE: 0,
     loopS: 0,
     loopE: 0,
     headS: 0,
@@ -402,6 +411,15 @@ function fillTemplates(t: Templates, fuelGlobal: number, fuelFunc: number, local
   b[p++] = 0x0d;
   b[p++] = 0x01;
   t.loopE = p;
+  // refund: get; i64.const <cost>; i64.add; set (local mode only)
+  t.refundS = p;
+  if (local >= 0) {
+    p = putCopy(b, p, getS, getE);
+    for (const x of COST_SLOT) b[p++] = x;
+    b[p++] = 0x7c;
+    p = putCopy(b, p, setS, setE);
+  }
+  t.refundE = p;
   // refill head: br 2 (past it); end; get; call; i64.const <cost>
   t.headS = p;
   b[p++] = 0x0c;
@@ -497,7 +515,7 @@ export class BodyRewriter {
   private targeted = new Uint8Array(64);
   private wrapped = new Int32Array(64);
   private headerSlot = new Int32Array(64);
-  private saved = new Int32Array(64 * 6);
+  private saved = new Int32Array(64 * SAVED);
   private armAcc = new Int32Array(64);
   private thenCost = new Int32Array(64);
   private sp = 0;
@@ -517,7 +535,7 @@ export class BodyRewriter {
   private staticGc = 0;
   /** Some body rewritten so far allocates GC objects (struct.new*, array.new*). */
   allocates = false;
-  private callsOrLoops = false;
+  private calls = false;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
   // The open segment: its charge template in `out` and the cost counted so far. An if/else arm's segment is
@@ -529,6 +547,28 @@ export class BodyRewriter {
   private cost = 0;
   /** For a virtual segment: the if/else frame it is an arm of. */
   private segOwner = 0;
+
+  // Merged segments (local mode). Segments are numbered in the order they open; a virtual arm has the number of
+  // the segment that pays for it. The code after a targeted block end is charged with the segment open there
+  // (a later "part" of it) when every way to that end went through that segment's charge, so a loop body with
+  // early exits pays one charge per iteration instead of one per part. A branch that leaves a segment's region
+  // skips its later parts: an unconditional one refunds them (`fuel += cost`, patched when the segment closes,
+  // so every path is charged exactly what separate segments would charge); any other stops further merging.
+  private segId = 0;
+  private nextSeg = 0;
+  /**
+   * Per segment (3 numbers): the frame whose end bounds its region; its first refund slot; 1 once a branch left
+   * its region without a refund (no later part may be merged).
+   */
+  private segs = new Int32Array(64 * 3);
+  /** Per frame (2 numbers): the lowest and highest segment a branch to its label came from (NO_BRANCH, -1: none). */
+  private from = new Int32Array(64 * 2);
+  /** Frames that suspended a segment (loop, if, try), outermost first: what a branch out may leave. */
+  private savers = new Int32Array(64);
+  private nSavers = 0;
+  /** Refund slots (3 numbers): output position of the 5-byte cost, segment, cost at the end of its part (-1: not yet). */
+  private refs = new Int32Array(64 * 3);
+  private nRef = 0;
 
   constructor(private readonly ctx: BodyContext) {
     this.globalTemplates = newTemplates();
@@ -566,9 +606,78 @@ export class BodyRewriter {
     return t;
   }
 
-  private mark(label: number): void {
+  /** A branch to `label` (`escapes` false: the caller calls escape() itself). */
+  private mark(label: number, refunded = false, escapes = true): void {
     const sp = this.sp;
-    if (label <= sp) this.targeted[sp - label] = 1;
+    if (label > sp) return;
+    const t = sp - label;
+    this.targeted[t] = 1;
+    const id = this.segId;
+    const from = this.from;
+    if (from[2 * t]! > id) from[2 * t] = id;
+    if (from[2 * t + 1]! < id) from[2 * t + 1] = id;
+    if (escapes) this.escape(t, refunded);
+  }
+
+  /**
+   * A branch to frame t (0: out of the function) leaves the region of every segment bounded by frame t or a
+   * deeper one: no later part may be merged into them, but for the open one if `refunded`.
+   */
+  private escape(t: number, refunded: boolean): void {
+    const id = this.segId;
+    const segs = this.segs;
+    if (!refunded && segs[3 * id]! >= t) segs[3 * id + 2] = 1;
+    // suspended segments, innermost first; their homes only decrease outwards
+    for (let i = this.nSavers - 1; i >= 0; i--) {
+      const k = this.savers[i]!;
+      if (k <= t) break;
+      const sid = this.saved[k * SAVED + 6]!;
+      if (segs[3 * sid]! < t) break;
+      if (sid !== id || !refunded) segs[3 * sid + 2] = 1;
+    }
+  }
+
+  /**
+   * Before an unconditional branch at `at` to frame t: if it leaves the open segment's region, writes a refund
+   * of the parts of that segment still to be merged after this one (patched when the segment closes).
+   */
+  private refundAt(at: number, t: number): boolean {
+    const id = this.segId;
+    if (!this.localMode || this.segs[3 * id]! < t || this.segs[3 * id + 2] === 1) return false;
+    this.flushCopy(at);
+    const out = this.out;
+    const t0 = this.t;
+    const n = this.nRef++;
+    if (3 * n + 3 > this.refs.length) {
+      const next = new Int32Array(this.refs.length * 2);
+      next.set(this.refs);
+      this.refs = next;
+    }
+    const refs = this.refs;
+    refs[3 * n] = out.pos + t0.slot;
+    refs[3 * n + 1] = id;
+    refs[3 * n + 2] = -1;
+    out.bytes(t0.b, t0.refundS, t0.refundE);
+    return true;
+  }
+
+  /** At the targeted end of block frame f: whether the code after it can be a part of the open segment. */
+  private canMerge(f: number): boolean {
+    if (!this.localMode || this.segStart < 0) return false;
+    const id = this.segId;
+    const home = this.segs[3 * id]!;
+    const from = this.from;
+    if (this.segs[3 * id + 2] === 1 || home >= f || from[2 * f]! < id) return false;
+    // a branch to an enclosing end in the region would skip the new part
+    for (let g = home + 1; g < f; g++) if (from[2 * g + 1]! >= id) return false;
+    return true;
+  }
+
+  /** A new part of the open segment starts, the segment's cost so far being `cost`. */
+  private newPart(cost: number): void {
+    const id = this.segId;
+    const refs = this.refs;
+    for (let i = this.segs[3 * id + 1]!; i < this.nRef; i++) if (refs[3 * i + 1] === id && refs[3 * i + 2] === -1) refs[3 * i + 2] = cost;
   }
 
   private push(kind: number): void {
@@ -584,6 +693,7 @@ export class BodyRewriter {
       this.wrapped = grow(this.wrapped, (n) => new Int32Array(n));
       this.headerSlot = grow(this.headerSlot, (n) => new Int32Array(n));
       this.saved = grow(this.saved, (n) => new Int32Array(n));
+      this.from = grow(this.from, (n) => new Int32Array(n));
       this.armAcc = grow(this.armAcc, (n) => new Int32Array(n));
       this.thenCost = grow(this.thenCost, (n) => new Int32Array(n));
     }
@@ -591,6 +701,8 @@ export class BodyRewriter {
     this.targeted[sp] = 0;
     this.wrapped[sp] = this.wrapped[sp - 1]!;
     this.headerSlot[sp] = -1;
+    this.from[2 * sp] = NO_BRANCH;
+    this.from[2 * sp + 1] = -1;
   }
 
   /** The label `l` (relative to the current frame) in the output, past the inserted labels. */
@@ -609,9 +721,23 @@ export class BodyRewriter {
     this.copyFrom = to;
   }
 
-  /** Opens a segment at input offset `at`: a charge (plain, checked, or the range [tS, tE) of the templates). */
-  private open(at: number, check: boolean, tS = -1, tE = -1): void {
+  /**
+   * Opens a segment at input offset `at`: a charge (plain, checked, or the range [tS, tE) of the templates),
+   * its region bounded by the end of frame `home`.
+   */
+  private open(at: number, check: boolean, tS = -1, tE = -1, home = this.sp): void {
     this.flushCopy(at);
+    const id = this.nextSeg++;
+    if (3 * id + 3 > this.segs.length) {
+      const next = new Int32Array(this.segs.length * 2);
+      next.set(this.segs);
+      this.segs = next;
+    }
+    const segs = this.segs;
+    segs[3 * id] = home;
+    segs[3 * id + 1] = this.nRef;
+    segs[3 * id + 2] = 0;
+    this.segId = id;
     const out = this.out;
     const t = this.t;
     const segStart = out.pos;
@@ -632,29 +758,38 @@ export class BodyRewriter {
     this.segCheck = false;
     this.cost = 0;
     this.segOwner = owner;
+    this.segId = this.saved[owner * SAVED + 6]!; // paid for by the segment the if is in
   }
 
   /** Suspends the open segment in the current frame. */
   private save(): void {
+    if (this.nSavers === this.savers.length) {
+      const next = new Int32Array(this.savers.length * 2);
+      next.set(this.savers);
+      this.savers = next;
+    }
+    this.savers[this.nSavers++] = this.sp;
     const s = this.saved;
-    const i = this.sp * 6;
+    const i = this.sp * SAVED;
     s[i] = this.segStart;
     s[i + 1] = this.segSlot;
     s[i + 2] = this.segEnd;
     s[i + 3] = this.segCheck ? 1 : 0;
     s[i + 4] = this.cost;
     s[i + 5] = this.segOwner;
+    s[i + 6] = this.segId;
   }
 
   private restore(): void {
     const s = this.saved;
-    const i = this.sp * 6;
+    const i = this.sp * SAVED;
     this.segStart = s[i]!;
     this.segSlot = s[i + 1]!;
     this.segEnd = s[i + 2]!;
     this.segCheck = s[i + 3] === 1;
     this.cost = s[i + 4]!;
     this.segOwner = s[i + 5]!;
+    this.segId = s[i + 6]!;
   }
 
   /** At the end of a frame that suspended a segment: continue it, or (end is a branch target) close it and start anew. */
@@ -663,7 +798,7 @@ export class BodyRewriter {
     this.restore();
     if (branchTarget) {
       this.close();
-      this.open(this.c.pos, false);
+      this.open(this.c.pos, false, -1, -1, this.sp - 1);
     }
   }
 
@@ -674,6 +809,21 @@ export class BodyRewriter {
     }
     if (this.segCheck && this.cost === 0) this.cost = 1;
     const out = this.out;
+    const id = this.segId;
+    const from = this.segs[3 * id + 1]!;
+    if (this.nRef > from) {
+      // the refunds of this segment's unconditional exits: the parts merged after each
+      const t = this.t;
+      for (let i = from; i < this.nRef; i++) {
+        const refs = this.refs;
+        if (refs[3 * i + 1] !== id) continue;
+        const base = refs[3 * i + 2]!;
+        const pos = refs[3 * i]!;
+        if (base >= 0 && this.cost > base) out.patch5(pos, this.cost - base);
+        else out.buf.fill(0x01, pos - t.slot, pos - t.slot + t.refundE - t.refundS); // nothing to refund: nops
+      }
+      this.nRef = from;
+    }
     if (this.cost > 0) {
       out.patch5(this.segSlot, this.cost);
     } else if (out.pos === this.segEnd) {
@@ -755,7 +905,7 @@ export class BodyRewriter {
     const ctx = this.ctx;
     const localMode = mode === LOCAL;
     this.localMode = localMode;
-    this.callsOrLoops = false;
+    this.calls = false;
     const buf = c.buf;
     const params = ctx.paramCounts[typeIndex] ?? -1;
     if (params < 0) c.fail(`function type ${typeIndex} is not a function type`);
@@ -797,14 +947,20 @@ export class BodyRewriter {
     this.targeted[0] = 0;
     this.wrapped[0] = 0;
     this.headerSlot[0] = -1;
+    this.from[0] = NO_BRANCH;
+    this.from[1] = -1;
+    this.nSavers = 0;
+    this.nextSeg = 0;
+    this.nRef = 0;
     this.copyFrom = c.pos;
 
     if (localMode) out.bytes(t.b, t.reloadS, t.reloadE);
     this.open(c.pos, true);
     // The open segment's cost, kept in a local in the loop (this.cost is synced around the segment methods).
     let cost = 0;
-    // A leaf (no calls, no loops) always ends, and its callers' checks see what it used: its entry check is
-    // turned into nops at the end.
+    // A function without calls cannot recurse: what it charges before its first loop header (each of which
+    // checks) is bounded by its size, and its callers' checks see it. Its entry check is turned into nops at
+    // the end (no host call at entry, around which V8 would spill the parameters on every call).
     const entryCheckEnd = this.segEnd;
     const entryCheck = entryCheckEnd - (t.checkE - t.plainE);
     for (;;) {
@@ -865,7 +1021,6 @@ export class BodyRewriter {
           //   block (result of the loop) loop (the same) block loop* fuel -= cost; br_if 1 (fuel < 0) ... end br 2 end
           //   fuel = host(fuel) + cost; br 0 end end
           // so the host call (which V8 must plan registers around) is outside the loop itself.
-          this.callsOrLoops = true;
           const bt = c.pos;
           const b = buf[bt]!;
           c.skipBlockType(types);
@@ -946,6 +1101,7 @@ export class BodyRewriter {
           this.cost = cost;
           this.resume(this.targeted[this.sp] === 1);
           cost = this.cost;
+          if (this.nSavers > 0 && this.savers[this.nSavers - 1] === this.sp) this.nSavers--;
           this.sp--;
           continue;
         case 0x1f: {
@@ -976,7 +1132,7 @@ export class BodyRewriter {
           const wasTargeted = this.targeted[sp] === 1;
           if (sp === 0) {
             if (c.pos !== c.end) c.fail('operators after the end of the function', c.pos);
-            if (!this.callsOrLoops) out.buf.fill(0x01, entryCheck, entryCheckEnd);
+            if (!this.calls) out.buf.fill(0x01, entryCheck, entryCheckEnd);
             this.cost = cost;
             this.close();
             this.flushAt(at);
@@ -984,12 +1140,16 @@ export class BodyRewriter {
             return DONE;
           }
           if (kind === BLOCK || kind === TRY_TABLE) {
-            // reached by falling through, and by branches only if targeted
+            // reached by falling through, and by branches only if targeted: then a new part of the open
+            // segment, or a new segment
             if (wasTargeted) {
-              this.cost = cost;
-              this.close();
-              this.open(c.pos, false);
-              cost = 0;
+              if (this.canMerge(sp)) this.newPart(cost);
+              else {
+                this.cost = cost;
+                this.close();
+                this.open(c.pos, false, -1, -1, sp - 1);
+                cost = 0;
+              }
             }
           } else if (kind === IF || kind === ELSE) {
             // the segment the if is in goes on, charged with the larger arm (every way to the end, branches
@@ -1017,6 +1177,7 @@ export class BodyRewriter {
               out.bytes(t.b, t.tailS, t.tailE);
             }
           }
+          if (this.nSavers > 0 && this.savers[this.nSavers - 1] === sp) this.nSavers--;
           this.sp = sp - 1;
           continue;
         }
@@ -1027,7 +1188,7 @@ export class BodyRewriter {
           // br_on_non_null
           const l = c.u32();
           if (l > this.sp) c.fail('unknown label', at);
-          this.mark(l);
+          this.mark(l, op === 0x0c && this.refundAt(at, this.sp - l));
           if (l === this.sp) this.flushAt(at); // an exit
           cost++;
           const nl = this.relabel(l);
@@ -1045,13 +1206,16 @@ export class BodyRewriter {
           let exits = false;
           let moved = false;
           const first = c.pos;
+          let outermost = this.sp;
           for (let i = 0; i <= n; i++) {
             const l = c.u32();
             if (l > this.sp) c.fail('unknown label', at);
-            this.mark(l);
+            this.mark(l, false, false);
+            if (this.sp - l < outermost) outermost = this.sp - l;
             exits ||= l === this.sp;
             moved ||= this.relabel(l) !== l;
           }
+          this.escape(outermost, false);
           if (exits) this.flushAt(at);
           cost++;
           if (moved) {
@@ -1071,6 +1235,7 @@ export class BodyRewriter {
         case 0x09: // rethrow
         case 0x0a: // throw_ref
           if (op !== 0x0f && op !== 0x0a) c.skipLeb(5);
+          this.escape(0, this.refundAt(at, 0));
           this.flushAt(at);
           cost++;
           continue;
@@ -1078,7 +1243,8 @@ export class BodyRewriter {
         case 0x13: // return_call_indirect
         case 0x14: // call_ref
         case 0x15: // return_call_ref
-          this.callsOrLoops = true;
+          this.calls = true;
+          if (op === 0x13 || op === 0x15) this.escape(0, this.refundAt(at, 0)); // return_call_*: an exit
           this.flushAt(at);
           if (c.u32() >= types) c.fail('unknown type', at);
           if (op === 0x11 || op === 0x13) c.skipLeb(5);
@@ -1090,7 +1256,8 @@ export class BodyRewriter {
         case 0xd2: {
           // ref.func
           if (op !== 0xd2) {
-            this.callsOrLoops = true;
+            this.calls = true;
+            if (op === 0x12) this.escape(0, this.refundAt(at, 0)); // return_call: an exit
             this.flushAt(at);
           }
           const fi = c.u32();

@@ -9,11 +9,14 @@
 // struct.new: statically, see body.ts). A basic block's cost is charged where it starts: at function entry,
 // after loop/catch, and after an `end` that control can reach other than by falling through; an if's arms are
 // charged with the block the if is in (the larger arm: an arm runs at most once per run of that block, since
-// only loop headers are branched back to). Function entries, loop headers and bulk operations then check
-// `fuel < 0` and call the host, so any unbounded execution keeps calling the host (at loop headers through a
-// `br_if` to a refill placed after the loop, which re-enters it: no call inside the loop itself, so V8 need not
-// plan around one). Branches out of a block, and the smaller arm of an if, may leave cost charged but not run
-// (deterministic: the same execution is always charged the same; never less than what ran).
+// only loop headers are branched back to). Entries of functions that call, loop headers and bulk operations
+// then check `fuel < 0` and call the host, so any unbounded execution keeps calling the host (at loop headers
+// through a `br_if` to a refill placed after the loop, which re-enters it: no call inside the loop itself, so V8
+// need not plan around one). Branches out of a block, and the smaller arm of an if, may leave cost charged but
+// not run (deterministic: the same execution is always charged the same; never less than what ran). In local
+// mode a block's code after a targeted end may be charged in advance with the segment before it (body.ts,
+// "merged segments"), an unconditional branch that skips it refunding it: every path pays what it would pay
+// with the code charged where it starts, in fewer counter updates.
 
 import { WardenError } from '../errors.js';
 import { BinaryError } from '../binary/module.js';
