@@ -838,6 +838,29 @@ export class BodyRewriter {
    * i64 of a 64-bit memory or table: taken as unsigned and clamped to 2^62 (before a left shift: 2^(62 - shift)),
    * so a huge length never wraps the charge nor makes it negative; it exhausts any budget, which is at most 2^62).
    */
+  /**
+   * With the current size (an i64) on the stack: emits `size + n > cap` (n in local N, an i32 extended to
+   * i64 unless wide), and for a wide (i64) n also `n > cap` alone, or-ed in (the sum could wrap).
+   */
+  private overCap(N: number, wide: boolean, cap: number): void {
+    const out = this.out;
+    out.byte(0x20); // local.get N
+    out.u32(N);
+    if (!wide) out.byte(0xad); // i64.extend_i32_u
+    out.byte(0x7c); // i64.add
+    out.byte(0x42);
+    out.s64(cap);
+    out.byte(0x56); // i64.gt_u
+    if (wide) {
+      out.byte(0x20);
+      out.u32(N);
+      out.byte(0x42);
+      out.s64(cap);
+      out.byte(0x56);
+      out.byte(0x72); // i32.or
+    }
+  }
+
   private bulkCharge(at: number, shift: number, left: boolean, wide = false): void {
     this.flushCopy(at);
     const out = this.out;
@@ -1291,22 +1314,7 @@ export class BodyRewriter {
               if (ctx.memories64?.[i] !== true) out.byte(0xad);
               if (i > 0) out.byte(0x7c); // i64.add
             }
-            out.byte(0x20);
-            out.u32(N);
-            if (!m64) out.byte(0xad);
-            out.byte(0x7c);
-            out.byte(0x42);
-            out.s64(gc.capPages);
-            out.byte(0x56); // i64.gt_u
-            if (m64) {
-              // (or n alone above the cap: the sum could wrap)
-              out.byte(0x20);
-              out.u32(N);
-              out.byte(0x42);
-              out.s64(gc.capPages);
-              out.byte(0x56);
-              out.byte(0x72); // i32.or
-            }
+            this.overCap(N, m64, gc.capPages);
             out.byte(0x04);
             out.byte(m64 ? 0x7e : 0x7f); // if (result i32 / i64)
             out.byte(m64 ? 0x42 : 0x41);
@@ -1359,21 +1367,7 @@ export class BodyRewriter {
             out.u32(16); // table.size
             out.u32(table);
             if (!wide) out.byte(0xad); // i64.extend_i32_u
-            out.byte(0x20);
-            out.u32(N);
-            if (!wide) out.byte(0xad);
-            out.byte(0x7c); // i64.add
-            out.byte(0x42);
-            out.s64(tg.cap);
-            out.byte(0x56); // i64.gt_u
-            if (wide) {
-              out.byte(0x20);
-              out.u32(N);
-              out.byte(0x42);
-              out.s64(tg.cap);
-              out.byte(0x56);
-              out.byte(0x72); // i32.or
-            }
+            this.overCap(N, wide, tg.cap);
             out.byte(0x04);
             out.byte(0x40); // if
             out.byte(wide ? 0x42 : 0x41);
