@@ -11,6 +11,7 @@ import { RunAbort } from '../src/wasi/options.js';
 import { WardenError } from '../src/errors.js';
 import { createWorkerPool, run } from '../src/index.js';
 import { recyclePlan } from '../src/pool/recycle.js';
+import { leb } from '../src/binary/writer.js';
 import { checkPolicy, parsePolicy } from '../src/policy/index.js';
 
 /** (module (type (struct))): whether V8 here runs GC. */
@@ -331,16 +332,6 @@ test('GC: an in-process run that keeps its GC objects ends with a memory error p
 
 /** A module with one type section entry list and one function body (bytes of its code), for validity cases. */
 function moduleOf(types: number[][], body: number[], extra: number[] = []): Uint8Array {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      let b = n & 0x7f;
-      n >>>= 7;
-      if (n) b |= 0x80;
-      out.push(b);
-    } while (n);
-    return out;
-  };
   const section = (id: number, content: number[]): number[] => [id, ...leb(content.length), ...content];
   const typeSec = section(1, [types.length, ...types.flat()]);
   const code = [0, ...body, 0x0b];

@@ -881,14 +881,7 @@ export class BodyRewriter {
       out.s64(limit);
       out.byte(0x54); // i64.lt_u
       out.byte(0x1b); // select
-      if (shift > 0) {
-        out.byte(0x42);
-        out.byte(shift);
-        out.byte(left ? 0x86 : 0x88); // i64.shl / i64.shr_u
-      }
-      out.byte(0x7d);
-      out.bytes(t.b, t.setS, t.setE);
-      out.bytes(t.b, t.plainE, t.checkE); // if (fuel < 0) fuel = host(fuel)
+      this.chargeScaled(shift, left);
       return;
     }
     out.byte(0x22); // local.tee T
@@ -897,6 +890,13 @@ export class BodyRewriter {
     out.byte(0x20); // local.get T
     out.u32(this.T);
     out.byte(0xad); // i64.extend_i32_u
+    this.chargeScaled(shift, left);
+  }
+
+  /** With the counter and the length (an i64) on the stack: counter -= length scaled by `shift`, stored, then checked. */
+  private chargeScaled(shift: number, left: boolean): void {
+    const out = this.out;
+    const t = this.t;
     if (shift > 0) {
       out.byte(0x42);
       out.byte(shift);
