@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +172,7 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
     await bad({ route: [{ path: '/a', module: hello }, { path: '/a', module: hello }] }, /route\[1\]\.path: route "\/a" is already defined by route\[0\]/);
     await bad({ route: [{ path: '/a', module: hello, limits: { timeout: 'soon' } }] }, /route\[0\]\.limits\.timeout: expected a duration/);
     await bad({ server: { listen: 'localhost:99999' } }, /server\.listen: expected HOST:PORT/);
+    await bad({ server: { 'worker-niceness': 20 } }, /server\.worker-niceness: .*19/);
     await bad({ route: [{ path: '/a', module: hello, digest: 'sha256:1234' }] }, /route\[0\]\.digest: invalid digest/);
     await bad({ route: [{ path: '/a', module: hello, digest: 'a'.repeat(64) }] }, /route\[0\]: digest: .*module digest mismatch: expected sha256:a{64}, got sha256:[0-9a-f]{64}/);
     await bad({ route: [{ path: '/a', module: hello, dirs: [{ host: '/no/such/dir', guest: '/d' }] }] }, /route\[0\]: dirs\[0\]\.host: \/no\/such\/dir: no such directory/);
@@ -186,6 +187,27 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
       assert.equal(ok.metricsUrl, undefined);
     } finally {
       await ok.close();
+    }
+  });
+
+  it('server.worker-niceness: the worker threads of isolation = "worker" routes run at it (Linux)', { skip: process.platform !== 'linux' && 'thread niceness is Linux-only' }, async () => {
+    const nices = (): Map<string, number> => {
+      const out = new Map<string, number>();
+      for (const tid of readdirSync('/proc/self/task')) {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+      }
+      return out;
+    };
+    const before = nices();
+    const s = await startServer({ server: { workers: 1, 'worker-niceness': 13 }, route: [{ path: '/w', module: `${EXAMPLES}hello.wasm`, isolation: 'worker' }] }, { port: 0, metricsPort: false, log: () => {} });
+    try {
+      assert.equal((await fetchRaw(`${s.url}/w`)).text, 'hello, world\n');
+      const added = [...nices()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      assert.ok(added.includes(13), `new threads' nice values: ${added.join(', ')}`);
+      assert.equal(nices().get(String(process.pid)), 0, 'the main thread keeps its priority');
+    } finally {
+      await s.close();
     }
   });
 

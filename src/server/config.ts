@@ -65,6 +65,7 @@ export const SERVER_CONFIG_SPEC = {
         metrics: { type: 'string', pattern: /^(?:off|(?:(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?\d{1,5})$/, patternDoc: 'HOST:PORT, PORT or "off"', doc: 'address of the Prometheus /metrics listener' },
         name: { type: 'string', doc: 'SERVER_NAME when a request has no Host header' },
         workers: { type: 'integer', min: 1, max: 256, doc: 'worker threads for isolation = "worker" routes' },
+        'worker-niceness': { type: 'integer', min: 0, max: 19, doc: 'scheduling niceness of the worker threads on Linux, 0-19 (default 10)' },
         processes: { type: 'integer', min: 1, max: 256, doc: 'server processes sharing the listener (default 1)' },
         'header-timeout': { type: 'duration', doc: 'time a client has to send the request headers (408 past it)' },
         'body-timeout': { type: 'duration', doc: 'time a client has to send the whole request, body included (408 past it)' },
@@ -100,6 +101,11 @@ export const SERVE_DEFAULTS = {
   drainTimeoutMs: 10_000,
   maxHeaders: 100,
   maxHeaderBytes: 16 * 1024,
+  /**
+   * Worker threads of `isolation = "worker"` routes run at this niceness (Linux): a guest spinning until its
+   * deadline then yields the CPU to the thread that accepts requests and runs inline routes.
+   */
+  workerNiceness: 10,
   /** Per-route limits unless the config sets others. */
   limits: {
     timeoutMs: 10_000,
@@ -151,6 +157,8 @@ export interface ServerSettings {
   metrics: { host: string; port: number } | undefined;
   name: string | undefined;
   workers: number;
+  /** Niceness of the isolation worker threads (Linux): a spinning guest yields the CPU to the main thread. */
+  workerNiceness: number;
   processes: number;
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
@@ -217,6 +225,7 @@ export function normalizeConfig(data: unknown, source: string, baseDir: string, 
     metrics: metricsText === 'off' ? undefined : parseListen(metricsText, 'server.metrics', source),
     name: s.name,
     workers,
+    workerNiceness: s['worker-niceness'] ?? SERVE_DEFAULTS.workerNiceness,
     processes: s.processes ?? 1,
     headerTimeoutMs: s['header-timeout'] ?? SERVE_DEFAULTS.headerTimeoutMs,
     bodyTimeoutMs: s['body-timeout'] ?? SERVE_DEFAULTS.bodyTimeoutMs,

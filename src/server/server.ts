@@ -63,11 +63,6 @@ export const SERVER_SOFTWARE = `Warden/${VERSION} WAGI/1`;
 /** Guest stderr kept in a request's log line at most (the rest is counted, not logged). */
 const STDERR_LOG_BYTES = 4096;
 const RELOAD_DEBOUNCE_MS = 150;
-/**
- * Worker threads of `isolation = "worker"` routes run at this niceness (Linux): a guest spinning until its
- * deadline then yields the CPU to the thread that accepts requests and runs inline routes.
- */
-const ISOLATION_NICENESS = 10;
 const EMPTY = Buffer.alloc(0);
 
 /** What a client is told: a status and a short reason, never guest internals. */
@@ -116,7 +111,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   let table: RouteTable = await buildRoutes(current, undefined);
   const metrics = new ServerMetrics();
   let pool: WorkerPool | undefined;
-  const workerPool = (): WorkerPool => (pool ??= createWorkerPool({ size: settings.workers, maxQueue: 1_000_000, niceness: ISOLATION_NICENESS }));
+  const workerPool = (): WorkerPool => (pool ??= createWorkerPool({ size: settings.workers, maxQueue: 1_000_000, niceness: settings.workerNiceness }));
   if (table.routes.some((r) => r.spec.isolation === 'worker')) workerPool();
   metrics.gauges = () => table.routes.map((r) => ({ route: r.spec.path, inFlight: r.gate.active, queued: r.gate.queued }));
   metrics.workersReplaced = () => pool?.replaced ?? 0;
