@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { instrument, FUEL_IMPORT } from '../src/index.js';
 import { LimitMeter } from '../src/limits/meter.js';
 import { wat } from './api-modules.js';
+import { leb } from '../src/binary/writer.js';
+import { MAX_LOOPS_PER_FUNCTION } from '../src/instrument/body.js';
 
 /** Instantiates an instrumented module with a fuel meter; returns its exports and the meter. */
 function load(bytes: Uint8Array, budget = 1n << 40n, imports: WebAssembly.Imports = {}) {
@@ -41,6 +43,27 @@ test('refuses blocking atomics and a module importing the fuel function itself',
   assert.throws(() => instrument(waits), /unsupported: memory\.atomic\.wait \(it can block past the deadline\) at offset 0x/);
   const sneaky = await wat(`(module (import "warden" "fuel" (func (param i64) (result i64))))`);
   assert.throws(() => instrument(sneaky), /unsupported: import "warden" "fuel" \(reserved for the fuel meter\)/);
+});
+
+test('refuses functions V8 cannot take once metered, or would compile for minutes: too many locals or loops', () => {
+  /** A module with one function: `locals` i32 locals and `body` (raw instruction bytes, ending with 0x0b). */
+  const big = (locals: number, body: number[]): Uint8Array => {
+    const fn = [...(locals > 0 ? [1, ...leb(locals), 0x7f] : [0]), ...body];
+    const code = [1, ...leb(fn.length), ...fn];
+    return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0, 0, 0, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, ...leb(code.length), ...code]);
+  };
+  // 50,000 locals is V8's limit: valid as it is, but metering adds its own
+  const manyLocals = big(50000, [0x0b]);
+  new WebAssembly.Module(manyLocals);
+  assert.throws(() => instrument(manyLocals), /unsupported: function with 50000 locals \(metering adds \d, and V8 takes at most 50000\) at offset 0x/);
+  instrument(big(49990, [0x0b]));
+  // loops: 2,048 in one function are metered, one more is refused (at the loop's offset)
+  const loops = (n: number): Uint8Array => big(0, [...Array.from({ length: n }, () => [0x03, 0x40, 0x0b]).flat(), 0x0b]);
+  const ok = instrument(loops(MAX_LOOPS_PER_FUNCTION));
+  new WebAssembly.Module(ok.bytes);
+  const over = loops(MAX_LOOPS_PER_FUNCTION + 1);
+  const at = over.length - 4; // the last loop: 0x03 0x40 0x0b, then the function's end
+  assert.throws(() => instrument(over), new RegExp(`unsupported: function with more than 2048 loops \\(V8's compile time grows with their square\\) at offset 0x${at.toString(16)}$`));
 });
 
 test('says what the host must supply', async () => {

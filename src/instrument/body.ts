@@ -105,6 +105,15 @@ const GC_ARRAY_COPY = 17;
 const MAX_NEW_FIXED = 10000;
 /** Static GC costs (array.new_fixed counts, struct field counts) one function may add: keeps block costs far below 2^31. */
 const MAX_STATIC_GC_COST = 1 << 29;
+/**
+ * Loops one function may have. V8's optimising tier takes time and memory growing with the square of the loops in
+ * one function (plain V8: 10,000 loops ~5 s and 0.5 GB, 40,000 ~80 s and many GB, in the background after the run
+ * ends), so a module could make the host compile for minutes. The largest real function seen has ~350 loops
+ * (binaryen's wasm-opt.wasm, 10 MB).
+ */
+export const MAX_LOOPS_PER_FUNCTION = 2048;
+/** V8's limit on the locals of one function (parameters included). */
+const MAX_LOCALS = 50000;
 
 /** Numbers saved per control frame for a suspended segment. */
 const SAVED = 7;
@@ -536,6 +545,8 @@ export class BodyRewriter {
   /** Some body rewritten so far allocates GC objects (struct.new*, array.new*). */
   allocates = false;
   private calls = false;
+  /** Loops met so far in the function (at most MAX_LOOPS_PER_FUNCTION). */
+  private loops = 0;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
   // The open segment: its charge template in `out` and the cost counted so far. An if/else arm's segment is
@@ -929,6 +940,7 @@ export class BodyRewriter {
     const localMode = mode === LOCAL;
     this.localMode = localMode;
     this.calls = false;
+    this.loops = 0;
     const buf = c.buf;
     const params = ctx.paramCounts[typeIndex] ?? -1;
     if (params < 0) c.fail(`function type ${typeIndex} is not a function type`);
@@ -943,7 +955,8 @@ export class BodyRewriter {
       locals += c.u32();
       c.skipValType(types);
     }
-    if (locals > 50000) c.unsupported(`function with ${locals} locals`, groupsStart);
+    const added = (localMode ? 2 : 1) + (this.wide ? 1 : 0);
+    if (locals + added > MAX_LOCALS) c.unsupported(`function with ${locals} locals (metering adds ${added}, and V8 takes at most ${MAX_LOCALS})`, groupsStart);
     const T = locals;
     this.T = T;
     out.u32(groups + (localMode ? 2 : 1) + (this.wide ? 1 : 0));
@@ -1044,6 +1057,7 @@ export class BodyRewriter {
           //   block (result of the loop) loop (the same) block loop* fuel -= cost; br_if 1 (fuel < 0) ... end br 2 end
           //   fuel = host(fuel) + cost; br 0 end end
           // so the host call (which V8 must plan registers around) is outside the loop itself.
+          if (++this.loops > MAX_LOOPS_PER_FUNCTION) c.unsupported(`function with more than ${MAX_LOOPS_PER_FUNCTION} loops (V8's compile time grows with their square)`, at);
           const bt = c.pos;
           const b = buf[bt]!;
           c.skipBlockType(types);
