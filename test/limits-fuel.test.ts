@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clearCompileCache, compile, run } from '../src/index.js';
 import { parseBytes, parseDuration, parseFuel } from '../src/limits/parse.js';
+import { LimitMeter } from '../src/limits/meter.js';
+import { FIRST_FUEL_SLICE, FUEL_SLICE, MIN_FUEL_SLICE, REFILL_INTERVAL_MS } from '../src/limits/defaults.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'dist/src/cli/main.js');
@@ -120,4 +122,34 @@ test('limits.instances: 0 refuses the run with a memory-kind limit error', async
   assert.equal(r.error?.kind, 'memory');
   assert.match(r.error!.message, /instance limit/);
   await assert.rejects(run(work, { limits: { instances: -1 } }), /limits\.instances must be an integer/);
+});
+
+test('the meter hands out smaller slices when fuel buys more time than usual, and larger ones again when it does not', () => {
+  const meter = new LimitMeter(1n << 40n, 60_000);
+  const spin = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  // the first slice is small, and doubles at each quick refill up to FUEL_SLICE
+  let counter = meter.refill(0n);
+  assert.equal(counter, FIRST_FUEL_SLICE);
+  const seen: bigint[] = [];
+  for (let i = 0; i < 200 && counter < FUEL_SLICE; i++) seen.push((counter = meter.refill(-1n)));
+  assert.equal(counter, FUEL_SLICE, `slices: ${seen.join(', ')}`);
+  // a slice that took 8x the interval: the next is at most an eighth (never below MIN_FUEL_SLICE)
+  spin(REFILL_INTERVAL_MS * 8);
+  const shrunk = meter.refill(-1n);
+  assert.ok(shrunk <= FUEL_SLICE / 8n && shrunk >= MIN_FUEL_SLICE, `after a slow slice: ${shrunk}`);
+  // slow slices again and again: down to MIN_FUEL_SLICE, not below
+  const slow: bigint[] = [];
+  for (let i = 0; i < 10; i++) {
+    spin(REFILL_INTERVAL_MS * 8);
+    slow.push(meter.refill(-1n));
+  }
+  assert.equal(slow.at(-1), MIN_FUEL_SLICE, `slow slices: ${slow.join(', ')}`);
+  assert.ok(slow.every((x) => x >= MIN_FUEL_SLICE));
+  // every unit handed out is accounted for, whatever the slices were (each refill above paid a 1-unit overdraft)
+  const slices = [FIRST_FUEL_SLICE, ...seen, shrunk, ...slow];
+  const handedOut = slices.reduce((a, b) => a + b, 0n);
+  assert.equal(meter.used(5n), handedOut + BigInt(slices.length - 1) - 5n);
 });

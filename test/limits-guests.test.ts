@@ -57,6 +57,7 @@ const CASES: Case[] = [
       assert.equal(r.peakMemoryBytes, 4 * MiB);
     },
   },
+  { guest: 'grow_forever.wat', options: { limits: { timeoutMs: 100, memoryBytes: 1024 * MiB } }, kind: 'timeout' },
   { guest: 'table_bomb.wat', options: { invoke: 'grow', limits: { tableElements: 250_000 } }, kind: null, check: (r) => assert.deepEqual(r.returnValues, [200_000]) },
   {
     guest: 'catch_abort.wat',

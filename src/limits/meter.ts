@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { WardenError } from '../errors.js';
 import { RunAbort, type RunEnding } from '../wasi/options.js';
-import { FUEL_SLICE } from './defaults.js';
+import { FIRST_FUEL_SLICE, FUEL_SLICE, MIN_FUEL_SLICE, REFILL_INTERVAL_MS } from './defaults.js';
 
 /** "500ms", "2s", "1.5s", "2m". */
 export function formatMs(ms: number): string {
@@ -26,6 +26,10 @@ export class LimitMeter {
   aborted: RunAbort | undefined;
   /** performance.now() value past which the run ends. */
   readonly deadline: number;
+  /** The slice handed out next: FIRST_FUEL_SLICE doubling up to `slice`, less while slices take longer than REFILL_INTERVAL_MS. */
+  private nextSlice: bigint;
+  /** performance.now() at the last refill (or the start). */
+  private lastRefillAt: number;
   /** watchHeap(): V8's used heap when the watch began, and the growth allowed past it (-1: not watched). */
   private heapBase = 0;
   private heapGrowth = -1;
@@ -38,7 +42,9 @@ export class LimitMeter {
     /** The run's ending, shared with its WASI functions: once the run ended (proc_exit or a limit), a refill re-throws it. */
     readonly ending: RunEnding = { ended: undefined },
   ) {
-    this.deadline = performance.now() + timeoutMs;
+    this.lastRefillAt = performance.now();
+    this.deadline = this.lastRefillAt + timeoutMs;
+    this.nextSlice = slice < FIRST_FUEL_SLICE ? slice : FIRST_FUEL_SLICE;
   }
 
   /** Ends the run with `error` (remembered, so it sticks). */
@@ -73,9 +79,23 @@ export class LimitMeter {
     const ended = this.aborted ?? this.ending.ended;
     if (ended) throw ended;
     this.lastCounter = counter;
-    if (performance.now() >= this.deadline) {
+    const now = performance.now();
+    if (now >= this.deadline) {
       this.finalCounter = counter;
       throw this.timeout();
+    }
+    // A slow slice (fuel buying much more time than usual, e.g. page-at-a-time memory.grow): a smaller next one,
+    // so the deadline is seen within about REFILL_INTERVAL_MS; quick slices let it grow back.
+    const took = now - this.lastRefillAt;
+    this.lastRefillAt = now;
+    if (this.granted === 0n) {
+      // the first refill: no slice has run yet
+    } else if (took > REFILL_INTERVAL_MS) {
+      const shrunk = BigInt(Math.floor(Number(this.nextSlice) * (REFILL_INTERVAL_MS / took)));
+      this.nextSlice = shrunk > MIN_FUEL_SLICE ? shrunk : MIN_FUEL_SLICE;
+    } else if (this.nextSlice < this.slice && took < REFILL_INTERVAL_MS / 2) {
+      const grown = this.nextSlice * 2n;
+      this.nextSlice = grown < this.slice ? grown : this.slice;
     }
     if (this.heapGrowth >= 0) {
       const heap = getHeapStatistics().used_heap_size;
@@ -95,7 +115,7 @@ export class LimitMeter {
       throw this.abort(new WardenError('fuel', `fuel exhausted after ${this.budget} units`, { fuel: this.budget.toString() }));
     }
     const left = this.budget - used;
-    const next = left < this.slice ? left : this.slice;
+    const next = left < this.nextSlice ? left : this.nextSlice;
     this.granted += next - counter;
     this.lastCounter = next;
     return next;
