@@ -58,6 +58,7 @@ const CASES: Case[] = [
     },
   },
   { guest: 'grow_forever.wat', options: { limits: { timeoutMs: 100, memoryBytes: 1024 * MiB } }, kind: 'timeout' },
+  { guest: 'heavy_writes.wat', options: { limits: { timeoutMs: 100, stdoutBytes: 256 * MiB } }, kind: 'timeout' },
   { guest: 'table_bomb.wat', options: { invoke: 'grow', limits: { tableElements: 250_000 } }, kind: null, check: (r) => assert.deepEqual(r.returnValues, [200_000]) },
   {
     guest: 'catch_abort.wat',

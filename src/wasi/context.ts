@@ -5,7 +5,7 @@ import { Errno, errnoOf } from './errno.js';
 import { FdTable } from './fd-table.js';
 import { OutputFd, PreopenFd, StdinFd } from './fds.js';
 import { GuestMemory, encodeUtf8 } from './memory.js';
-import { ProcExit, RunAbort, type RunEnding, type WasiOptions } from './options.js';
+import { checkClock, HOST_CALLS_PER_CLOCK_CHECK, ProcExit, RunAbort, type RunEnding, type WasiOptions } from './options.js';
 import { FUNCTIONS, type EncodedList, type FunctionDef, type WasiState } from './preview1.js';
 import { formatErrno, formatOutputs, traceLine } from './trace.js';
 
@@ -100,7 +100,7 @@ export class WasiContext {
   private readonly ending: RunEnding;
 
   constructor(opts: WasiOptions) {
-    this.ending = opts.ending ?? { ended: undefined };
+    this.ending = opts.ending ?? { ended: undefined, clock: undefined, calls: 0 };
     const flushOutput = (): void => {
       opts.stdout.flush?.();
       opts.stderr.flush?.();
@@ -149,9 +149,11 @@ export class WasiContext {
     const h = def.handler;
     const s = this.state;
     const mem = this.mem;
+    const ending = this.ending;
     return (a, b, c, d, e, f, g, hh, i) => {
-      const ended = this.ending.ended;
+      const ended = ending.ended;
       if (ended !== undefined) throw ended;
+      if ((ending.calls = (ending.calls ?? 0) + 1) >= HOST_CALLS_PER_CLOCK_CHECK) checkClock(ending);
       try {
         mem.refresh();
         return h(s, a, b, c, d, e, f, g, hh, i);
@@ -165,9 +167,11 @@ export class WasiContext {
     const h = def.handler;
     const s = this.state;
     const mem = this.mem;
+    const ending = this.ending;
     return (a, b, c, d, e, f, g, hh, i) => {
-      const ended = this.ending.ended;
+      const ended = ending.ended;
       if (ended !== undefined) throw ended;
+      if ((ending.calls = (ending.calls ?? 0) + 1) >= HOST_CALLS_PER_CLOCK_CHECK) checkClock(ending);
       const args = [a, b, c, d, e, f, g, hh, i];
       let result: number;
       try {
