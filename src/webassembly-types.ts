@@ -65,6 +65,15 @@ namespace WebAssembly {
     interface RuntimeError extends Error {
     }
 
+    /** A wasm exception (exception handling): what a guest's `throw` becomes when it reaches JavaScript. */
+    interface Exception {
+        readonly stack?: string;
+    }
+
+    var Exception: {
+        prototype: Exception;
+    };
+
     var RuntimeError: {
         prototype: RuntimeError;
         new(message?: string): RuntimeError;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile, run, MemoryFs, WardenError, type RunResult } from '../src/index.js';
+import { compile, createWorkerPool, run, MemoryFs, WardenError, type RunResult } from '../src/index.js';
 import { wat, HELLO, EXIT7, TRAP, RECURSE, LIBRARY, dumpStrings } from './api-modules.js';
 
 const WC = readFileSync(new URL('../../examples/wc.wasm', import.meta.url));
@@ -85,6 +85,22 @@ describe('run: traps', () => {
     assert.match(r.error!.message, /^stack overflow: call stack exhausted in func 1 <down> at offset 0x[0-9a-f]+$/);
     const again = await run(await wat(HELLO));
     assert.equal(again.stdout.toString(), 'hello\n');
+  });
+
+  it('ends a guest exception no handler caught as a trap (wasmtime: "thrown Wasm exception"), in process and on a worker', async () => {
+    const bytes = await wat(`(module (tag $e (param i32)) (func (export "_start") (throw $e (i32.const 7))))`, { exceptions: true });
+    const r = await run(bytes);
+    assert.equal(r.exitCode, 134);
+    assert.equal(r.error?.kind, 'trap');
+    assert.equal(r.error?.message, 'trap: thrown Wasm exception (no handler in the guest caught it)');
+    const pool = createWorkerPool({ size: 1 });
+    try {
+      const w = await pool.run(await compile(bytes), {});
+      assert.equal(w.error?.kind, 'trap');
+      assert.equal(w.error?.message, r.error?.message);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('keeps an exit final even if the guest catches the host exception (catch_all)', async () => {

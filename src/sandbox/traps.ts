@@ -67,5 +67,9 @@ export function guestFault(err: unknown, names: ReadonlyMap<number, string>): Wa
       offset: frame?.offset,
     });
   }
+  if (typeof WebAssembly.Exception === 'function' && err instanceof WebAssembly.Exception) {
+    // A guest `throw` no handler caught: it carries no stack (V8 records none for exceptions thrown by wasm).
+    return new WardenError('trap', 'trap: thrown Wasm exception (no handler in the guest caught it)', { trap: 'uncaught-exception' });
+  }
   return undefined;
 }
