@@ -5,13 +5,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../src/server/index.js';
 import { WardenError } from '../src/errors.js';
 import { EXAMPLES, fetchRaw, metric, serve, until, wat, watResponder } from './server-helpers.js';
+import { threadNices } from './helpers/threads.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -191,21 +192,13 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
   });
 
   it('server.worker-niceness: the worker threads of isolation = "worker" routes run at it (Linux)', { skip: process.platform !== 'linux' && 'thread niceness is Linux-only' }, async () => {
-    const nices = (): Map<string, number> => {
-      const out = new Map<string, number>();
-      for (const tid of readdirSync('/proc/self/task')) {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-      }
-      return out;
-    };
-    const before = nices();
+    const before = threadNices();
     const s = await startServer({ server: { workers: 1, 'worker-niceness': 13 }, route: [{ path: '/w', module: `${EXAMPLES}hello.wasm`, isolation: 'worker' }] }, { port: 0, metricsPort: false, log: () => {} });
     try {
       assert.equal((await fetchRaw(`${s.url}/w`)).text, 'hello, world\n');
-      const added = [...nices()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      const added = [...threadNices()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
       assert.ok(added.includes(13), `new threads' nice values: ${added.join(', ')}`);
-      assert.equal(nices().get(String(process.pid)), 0, 'the main thread keeps its priority');
+      assert.equal(threadNices().get(String(process.pid)), 0, 'the main thread keeps its priority');
     } finally {
       await s.close();
     }

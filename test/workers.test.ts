@@ -8,6 +8,7 @@ import { closeSync, constants as fsc, mkdtempSync, openSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile, run, MemoryFs, WardenError, type RunOptions } from '../src/index.js';
+import { threadNices } from './helpers/threads.js';
 import { createWorkerPool, type WorkerPool } from '../src/workers/index.js';
 import { comparable } from './api-modules.js';
 
@@ -144,23 +145,14 @@ describe('worker pool', () => {
   });
 
   it('runs its threads at the niceness asked for (Linux), and refuses a bad one', { skip: process.platform !== 'linux' && 'thread niceness is Linux-only' }, async () => {
-    /** Nice values (field 19 of /proc/self/task/TID/stat) of this process's threads. */
-    const nices = (): Map<string, number> => {
-      const out = new Map<string, number>();
-      for (const tid of readdirSync('/proc/self/task')) {
-        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-        out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-      }
-      return out;
-    };
-    const before = nices();
+    const before = threadNices();
     const niced = createWorkerPool({ size: 2, niceness: 7 });
     try {
       assert.equal((await niced.run(LOOP, { limits: { fuel: 1000 } })).error?.kind, 'fuel'); // both threads started meanwhile or soon
       await Promise.all([niced.run(WC, { stdin: 'a' }), niced.run(WC, { stdin: 'b' })]);
-      const added = [...nices()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
+      const added = [...threadNices()].filter(([tid]) => !before.has(tid)).map(([, nice]) => nice);
       assert.equal(added.filter((n) => n === 7).length, 2, `new threads' nice values: ${added.join(', ')}`);
-      assert.equal(process.getuid ? nices().get(String(process.pid)) : 0, 0, 'the main thread keeps its priority');
+      assert.equal(process.getuid ? threadNices().get(String(process.pid)) : 0, 0, 'the main thread keeps its priority');
     } finally {
       await niced.close();
     }
