@@ -2,8 +2,8 @@
 // malformed flag with its message, exit codes, --json, --trace, --help and --version.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants as fsc, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,28 @@ describe('warden run: the main job', () => {
   it('reads stdin from --stdin FILE or from its own stdin', () => {
     assert.equal(warden(['run', '--stdin', 'examples/data/poem.txt', 'examples/wc.wasm']).stdout, '      7      42     220\n');
     assert.equal(warden(['run', 'examples/cat.wasm'], { input: 'piped in\n' }).stdout, 'piped in\n');
+  });
+
+  it('ends a run waiting on a stdin pipe that never sends at its --timeout (the read waits in slices; Linux)', { skip: process.platform !== 'linux' && 'reopening a pipe through /proc is Linux-only' }, async () => {
+    // stdin is a FIFO this test holds open for writing and never writes to (as `sleep 60 | warden run ...`)
+    const fifo = join(mkdtempSync(join(tmpdir(), 'warden-fifo-')), 'in');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const writer = openSync(fifo, fsc.O_RDWR);
+    const reader = openSync(fifo, fsc.O_RDONLY);
+    try {
+      const child = spawn(process.execPath, [MAIN, 'run', '--timeout', '300ms', 'examples/cat.wasm'], { cwd: ROOT, stdio: [reader, 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      clearTimeout(kill);
+      assert.equal(stderr, 'error: deadline of 300ms passed\n');
+      assert.equal(status, 134);
+    } finally {
+      closeSync(reader);
+      closeSync(writer);
+      rmSync(fifo);
+    }
   });
 
   it('passes args after MODULE (and after --) to the guest untouched', () => {

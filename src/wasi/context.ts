@@ -105,7 +105,7 @@ export class WasiContext {
       opts.stdout.flush?.();
       opts.stderr.flush?.();
     };
-    this.fds.add(new StdinFd(opts.stdin, flushOutput));
+    this.fds.add(new StdinFd(opts.stdin, flushOutput, this.ending));
     this.fds.add(new OutputFd(opts.stdout, opts.stdoutCap, 'stdout', opts.stderr));
     this.fds.add(new OutputFd(opts.stderr, opts.stderrCap, 'stderr', opts.stdout));
     for (const p of opts.preopens) this.fds.add(new PreopenFd(p.dir, p.guestPath));

@@ -1,12 +1,13 @@
 // Open file descriptions of a WASI context: each kind of fd is a class implementing the fd
 // operations; the base class fails every operation with the errno wasmtime 49 gives for it.
 import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { isatty } from 'node:tty';
 import { WardenError } from '../errors.js';
 import { FileType, type DirEntry, type DirNode, type FileNode, type Stat, type TimeSpec } from '../fs/types.js';
 import { Errno, WasiError, fail } from './errno.js';
 import { FdFlags, REPORTED_RIGHTS, Whence } from './constants.js';
-import { RunAbort, type InputSource, type OutputSink } from './options.js';
+import { RunAbort, type InputSource, type OutputSink, type RunEnding } from './options.js';
 
 const EBADF = new WasiError(Errno.BADF);
 const ESPIPE = new WasiError(Errno.SPIPE);
@@ -89,15 +90,40 @@ export abstract class Fd {
 }
 
 /** Guest stdin: bytes from the host, a host fd read synchronously, or immediate EOF. */
+const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A non-blocking open file description of host fd `fd` when it is a pipe or a terminal (Linux: opening
+ * /proc/self/fd/N makes a new description of the same pipe or device, so O_NONBLOCK does not reach the
+ * process that shares ours); -1 for anything else, whose reads then block.
+ */
+function reopenNonBlocking(fd: number): number {
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFIFO() && !st.isCharacterDevice()) return -1;
+    return fs.openSync(`/proc/self/fd/${fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return -1;
+  }
+}
+
 export class StdinFd extends Fd {
   /** wasmtime: a character device when stdin is a terminal, else unknown. */
   readonly filetype: number;
   private pos = 0;
   private scratch: Buffer | undefined;
+  /**
+   * For a host fd that can block (a pipe or a terminal): our own non-blocking open file description of it
+   * (Linux: /proc/self/fd/N), so a read waits in slices and sees the run's deadline; -1 when the fd cannot
+   * block (a regular file) or cannot be reopened (a socket, no /proc), then reads block as before.
+   */
+  private nonBlocking: number | undefined;
   constructor(
     private readonly src: InputSource,
     /** Called before every read (flushes buffered guest output, e.g. a prompt). */
     private readonly beforeRead: () => void = () => {},
+    /** The run's ending: its clock bounds how long a read waits for input. */
+    private readonly ending?: RunEnding,
   ) {
     super();
     this.filetype = src.kind === 'fd' && isatty(src.fd) ? FileType.CHARACTER_DEVICE : FileType.UNKNOWN;
@@ -119,21 +145,35 @@ export class StdinFd extends Fd {
     // Host fd: read into a host buffer (guest memory may be shared), then copy.
     const len = Math.min(dst.length, 1 << 16);
     if (!this.scratch || this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, 4096));
+    const clock = this.ending?.clock;
+    const fd = clock !== undefined ? (this.nonBlocking ??= reopenNonBlocking(src.fd)) : -1;
+    let waitMs = 0.05;
     for (;;) {
       try {
-        const n = fs.readSync(src.fd, this.scratch, 0, len, null);
+        const n = fs.readSync(fd >= 0 ? fd : src.fd, this.scratch, 0, len, null);
         dst.set(this.scratch.subarray(0, n));
         return n;
       } catch (e) {
         const code = (e as { code?: string }).code;
         if (code === 'EAGAIN') {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          // No input yet: wait a little longer each time (up to 5 ms), never past the deadline.
+          if (clock !== undefined) {
+            const left = clock.deadline - performance.now();
+            if (left <= 0) throw clock.timeout();
+            if (waitMs > left) waitMs = left;
+          }
+          Atomics.wait(SLEEP_CELL, 0, 0, waitMs);
+          waitMs = Math.min(waitMs * 2, 5);
           continue;
         }
         if (code === 'EOF') return 0;
         throw e;
       }
     }
+  }
+  override close(): void {
+    if (this.nonBlocking !== undefined && this.nonBlocking >= 0) fs.closeSync(this.nonBlocking);
+    this.nonBlocking = undefined;
   }
   /** wasmtime: fd_pwrite on stdin is EBADF (not writable) before ESPIPE. */
   override pwrite(): number {
