@@ -6,7 +6,7 @@ import { instrument, FUEL_IMPORT } from '../src/index.js';
 import { LimitMeter } from '../src/limits/meter.js';
 import { wat } from './api-modules.js';
 import { leb } from '../src/binary/writer.js';
-import { MAX_LOOPS_PER_FUNCTION } from '../src/instrument/body.js';
+import { MAX_LOOP_WORK, MAX_LOOPS_PER_FUNCTION } from '../src/instrument/body.js';
 
 /** Instantiates an instrumented module with a fuel meter; returns its exports and the meter. */
 function load(bytes: Uint8Array, budget = 1n << 40n, imports: WebAssembly.Imports = {}) {
@@ -64,6 +64,15 @@ test('refuses functions V8 cannot take once metered, or would compile for minute
   const over = loops(MAX_LOOPS_PER_FUNCTION + 1);
   const at = over.length - 4; // the last loop: 0x03 0x40 0x0b, then the function's end
   assert.throws(() => instrument(over), new RegExp(`unsupported: function with more than 2048 loops \\(V8's compile time grows with their square\\) at offset 0x${at.toString(16)}$`));
+  // many functions at the cap: the sum of squares allows two of them, not three
+  const funcs = (n: number): Uint8Array => {
+    const fn = [0, ...Array.from({ length: MAX_LOOPS_PER_FUNCTION }, () => [0x03, 0x40, 0x0b]).flat(), 0x0b];
+    const code = [...leb(n), ...Array.from({ length: n }, () => [...leb(fn.length), ...fn]).flat()];
+    return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0, 0, 0, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 1 + n, n, ...Array<number>(n).fill(0), 0x0a, ...leb(code.length), ...code]);
+  };
+  assert.equal(MAX_LOOP_WORK, 2 * MAX_LOOPS_PER_FUNCTION ** 2);
+  new WebAssembly.Module(instrument(funcs(2)).bytes);
+  assert.throws(() => instrument(funcs(3)), /unsupported: module with too many loops for their functions \(the sum of each function's loop count squared passes 8388608; V8's compile time grows with it\) at offset 0x/);
 });
 
 test('says what the host must supply', async () => {

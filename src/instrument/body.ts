@@ -112,6 +112,12 @@ const MAX_STATIC_GC_COST = 1 << 29;
  * (binaryen's wasm-opt.wasm, 10 MB).
  */
 export const MAX_LOOPS_PER_FUNCTION = 2048;
+/**
+ * The module-wide sum of the squares of each function's loop count (the optimising compiler's work, above): one
+ * function at MAX_LOOPS_PER_FUNCTION uses half of it, so a module cannot multiply that cost by having many such
+ * functions. binaryen's wasm-opt.wasm (17,492 loops in 12,353 functions) sums to 545,252.
+ */
+export const MAX_LOOP_WORK = 1 << 23;
 /** V8's limit on the locals of one function (parameters included). */
 const MAX_LOCALS = 50000;
 
@@ -547,6 +553,8 @@ export class BodyRewriter {
   private calls = false;
   /** Loops met so far in the function (at most MAX_LOOPS_PER_FUNCTION). */
   private loops = 0;
+  /** Sum over the module's functions so far of (loops in the function)^2 (at most MAX_LOOP_WORK). */
+  private loopWork = 0;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
   // The open segment: its charge template in `out` and the cost counted so far. An if/else arm's segment is
@@ -1058,6 +1066,8 @@ export class BodyRewriter {
           //   fuel = host(fuel) + cost; br 0 end end
           // so the host call (which V8 must plan registers around) is outside the loop itself.
           if (++this.loops > MAX_LOOPS_PER_FUNCTION) c.unsupported(`function with more than ${MAX_LOOPS_PER_FUNCTION} loops (V8's compile time grows with their square)`, at);
+          // the k-th loop of a function adds k^2 - (k-1)^2 to the sum of squares
+          if ((this.loopWork += 2 * this.loops - 1) > MAX_LOOP_WORK) c.unsupported(`module with too many loops for their functions (the sum of each function's loop count squared passes ${MAX_LOOP_WORK}; V8's compile time grows with it)`, at);
           const bt = c.pos;
           const b = buf[bt]!;
           c.skipBlockType(types);
