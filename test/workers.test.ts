@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants as fsc, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compile, run, MemoryFs, WardenError, type RunOptions } from '../src/index.js';
+import { compile, run, MemoryFs, WardenError, type RunOptions, type RunResult } from '../src/index.js';
 import { threadNices } from './helpers/threads.js';
 import { createWorkerPool, type WorkerPool } from '../src/workers/index.js';
 import { comparable } from './api-modules.js';
@@ -19,6 +19,7 @@ const ARGS_ENV = load('test/guests/wasi/args_env.wasm');
 const EXIT = load('test/guests/wasi/exit.wasm');
 const LOOP = load('test/guests/limits/tight_loop.wasm');
 const SLEEPER = load('test/guests/limits/sleeper.wasm');
+const FLOOD = load('test/guests/limits/output_flood.wasm');
 
 
 const CASES: [string, Uint8Array, RunOptions][] = [
@@ -30,7 +31,27 @@ const CASES: [string, Uint8Array, RunOptions][] = [
   ['invalid module', new Uint8Array([0, 0x61, 0x73, 0x6d, 2, 0, 0, 0]), {}],
 ];
 
-/** A pipe whose reader never gets data (the write end is held open): stdin that blocks forever. */
+/**
+ * A pipe nobody reads, written through a blocking descriptor: once its buffer is full a write blocks the
+ * writing thread for good (a host call the in-thread deadline cannot reach; stdin reads now wait in slices).
+ */
+function unreadPipe(): { fd: number; close(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-fifo-'));
+  const path = join(dir, 'fifo');
+  execFileSync('mkfifo', [path]);
+  const r = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  const w = openSync(path, fsc.O_WRONLY);
+  return {
+    fd: w,
+    close() {
+      closeSync(w);
+      closeSync(r);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A pipe whose reader never gets data (the write end is held open): stdin that never sends. */
 function starvedPipe(): { fd: number; close(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'warden-fifo-'));
   const path = join(dir, 'fifo');
@@ -96,9 +117,22 @@ describe('worker pool', () => {
     assert.equal(pool.replaced, before);
   });
 
-  it('terminates and replaces a worker blocked in a host call past its deadline', async () => {
+  it('a read from a stdin pipe that never sends ends with the in-thread timeout, no worker replaced', async () => {
     const before = pool.replaced;
     const r = await pool.run(CAT, { stdin: { fd: pipe.fd }, limits: { timeoutMs: 50 } });
+    assert.equal(r.error?.kind, 'timeout');
+    assert.equal(pool.replaced, before);
+  });
+
+  it('terminates and replaces a worker blocked in a host call past its deadline', async () => {
+    const before = pool.replaced;
+    const out = unreadPipe();
+    let r: RunResult;
+    try {
+      r = await pool.run(FLOOD, { stdout: { fd: out.fd }, limits: { timeoutMs: 50 } });
+    } finally {
+      out.close();
+    }
     assert.equal(r.exitCode, 134);
     assert.ok(r.error instanceof WardenError);
     assert.equal(r.error.kind, 'timeout');
