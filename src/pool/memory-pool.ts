@@ -4,7 +4,7 @@
 import { instrument } from '../instrument/index.js';
 import type { CompiledModule, LimitProfile, ModuleVariant } from '../sandbox/compile.js';
 import { MEMORY_IMPORT, memoryToImport, type Unpoolable } from './rewrite.js';
-import { RecycledInstance, recyclePlan, type Unrecyclable } from './recycle.js';
+import { MemoryImage, RecycledInstance, recyclePlan, type Unrecyclable } from './recycle.js';
 
 const PAGE = 65536;
 /** Memories larger than this are not pooled (zeroing them costs more than V8's fresh, lazily zeroed pages). */
@@ -30,7 +30,7 @@ export class MemoryPool {
   /** Idle recycled instances (src/pool/recycle.ts), each with its memory. */
   private readonly idleInstances: RecycledInstance[] = [];
   /** The memory right after instantiation (zeros + active data), taken from the first recycled instance. */
-  private image: Uint8Array | undefined;
+  private image: MemoryImage | undefined;
   instancesCreated = 0;
   instancesReused = 0;
 
@@ -65,7 +65,7 @@ export class MemoryPool {
       return undefined;
     }
     this.out.delete(r.memory);
-    this.image ??= new Uint8Array(r.memory.buffer).slice();
+    this.image ??= new MemoryImage(new Uint8Array(r.memory.buffer));
     this.instancesCreated++;
     return r;
   }
@@ -193,7 +193,8 @@ export function isPool(p: MemoryPool | Unpoolable): p is MemoryPool {
 /** One run's pooled memory: the variant to instantiate, the memory to import, and its release. */
 export interface PooledMemory {
   variant: ModuleVariant;
-  imports: Record<string, WebAssembly.Memory>;
+  /** The memory to import (as MEMORY_IMPORT). */
+  memory: WebAssembly.Memory;
   /**
    * The run's instance: a recycled one bound to these imports' functions, or a new one. `imports` must
    * hold the variant's imports (this run's memory among them).
@@ -234,7 +235,7 @@ export function takeFrom(pool: MemoryPool): PooledMemory {
     const descriptors = pool.variant.imports;
     return {
       variant: pool.variant,
-      imports: { [MEMORY_IMPORT.name]: recycled.memory },
+      memory: recycled.memory,
       instantiate(imports) {
         const fns: ((...a: unknown[]) => unknown)[] = [];
         for (const d of descriptors) {
@@ -252,7 +253,7 @@ export function takeFrom(pool: MemoryPool): PooledMemory {
   const memory = pool.acquire();
   return {
     variant: pool.variant,
-    imports: { [MEMORY_IMPORT.name]: memory },
+    memory,
     instantiate: (imports) => new WebAssembly.Instance(pool.variant.module, imports),
     release: () => pool.release(memory),
   };
