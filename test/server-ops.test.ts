@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../src/server/index.js';
 import { WardenError } from '../src/errors.js';
+import { requestLine, type RequestRecord } from '../src/server/log.js';
 import { EXAMPLES, fetchRaw, metric, serve, until, wat, watResponder } from './server-helpers.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -159,6 +160,16 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
       assert.ok(Number(b['fuel']) >= 100000);
     } finally {
       await s.server.close();
+    }
+  });
+
+  it('a request log line is the JSON of its record, whatever its strings hold', () => {
+    const odd = ['', 'plain /path?q=1', 'quote " and \\ backslash', 'tab\tnewline\ncr\r', '\u0000\u001f\u007f', 'caf\u00e9 \u4e2d \ud83d\ude00', 'lone \ud800 surrogate', '</script>'];
+    for (const text of odd) {
+      const rec: RequestRecord = { time: '2026-01-01T00:00:00.000Z', method: 'GET', path: text, route: text, status: 200, durationMs: 1.25, fuel: 7, bytesIn: 0, bytesOut: 13, remote: text };
+      assert.deepEqual(JSON.parse(requestLine(rec)), JSON.parse(JSON.stringify(rec)), JSON.stringify(text));
+      const full: RequestRecord = { ...rec, status: 500, limit: 'fuel', error: text, exitCode: 3, stderr: text, durationMs: NaN };
+      assert.deepEqual(JSON.parse(requestLine(full)), JSON.parse(JSON.stringify(full)), JSON.stringify(text));
     }
   });
 

@@ -16,6 +16,48 @@ export function isoNow(): string {
   return isoText;
 }
 
+/** A JSON string literal: plain printable ASCII as is (the common case: no escaping to look for), anything else through JSON.stringify. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+export function jsonString(s: string): string {
+  return PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
+/** A JSON number (as JSON.stringify writes it: null when not finite). */
+const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
+
+/** One request's log line. */
+export interface RequestRecord {
+  time: string;
+  method: string;
+  path: string;
+  route: string;
+  status: number;
+  durationMs: number;
+  fuel: number;
+  limit?: string;
+  bytesIn: number;
+  bytesOut: number;
+  remote: string;
+  error?: string;
+  exitCode?: number;
+  stderr?: string;
+}
+
+/**
+ * The record as one JSON object, written out field by field (a third of JSON.stringify's time on a request's
+ * record); the same object as JSON.stringify gives, its optional fields last.
+ */
+export function requestLine(r: RequestRecord): string {
+  let s =
+    `{"time":${jsonString(r.time)},"method":${jsonString(r.method)},"path":${jsonString(r.path)},"route":${jsonString(r.route)},` +
+    `"status":${num(r.status)},"durationMs":${num(r.durationMs)},"fuel":${num(r.fuel)},"bytesIn":${num(r.bytesIn)},"bytesOut":${num(r.bytesOut)},"remote":${jsonString(r.remote)}`;
+  if (r.limit !== undefined) s += `,"limit":${jsonString(r.limit)}`;
+  if (r.error !== undefined) s += `,"error":${jsonString(r.error)}`;
+  if (r.exitCode !== undefined) s += `,"exitCode":${num(r.exitCode)}`;
+  if (r.stderr !== undefined) s += `,"stderr":${jsonString(r.stderr)}`;
+  return s + '}';
+}
+
 /** A log function writing each line (plus a newline) to `fd`, batched; lines are never lost on a normal exit. */
 export function lineWriter(fd: number): (line: string) => void {
   let pending: string[] = [];
@@ -25,8 +67,16 @@ export function lineWriter(fd: number): (line: string) => void {
     if (pending.length === 0) return;
     const text = pending.join('\n') + '\n';
     pending = [];
+    // The string as is (no Buffer of it) when the write takes it whole, as a file or a drained pipe does.
+    let first = 0;
+    try {
+      first = writeSync(fd, text);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return; // EPIPE and the like: nobody reads the log any more
+    }
+    if (first === text.length && first === Buffer.byteLength(text)) return;
     const buf = Buffer.from(text);
-    let off = 0;
+    let off = first;
     while (off < buf.length) {
       try {
         off += writeSync(fd, buf, off);

@@ -13,7 +13,7 @@ import { createWorkerPool, type WorkerPool } from '../workers/index.js';
 import { BadRequest, cgiEnvironment, checkRequestPath, parseCgiResponse } from './cgi.js';
 import { startCluster } from './cluster.js';
 import { loadConfig, type LoadedConfig, type ServerConfig } from './config.js';
-import { isoNow } from './log.js';
+import { isoNow, requestLine, type RequestRecord } from './log.js';
 import { ServerMetrics, metricsHandler } from './metrics.js';
 import { buildRoutes, type Route, type RouteTable } from './routes.js';
 
@@ -85,23 +85,6 @@ const ERROR_BODIES: Record<number, string> = {
 /** Run errors that are a limit (or trap) of the guest: 500, and counted as limit hits. */
 const LIMIT_KINDS = new Set(['fuel', 'memory', 'output-limit', 'trap', 'stack-overflow', 'timeout']);
 
-interface RequestRecord {
-  time: string;
-  method: string;
-  path: string;
-  route: string;
-  status: number;
-  durationMs: number;
-  fuel: number;
-  limit?: string;
-  bytesIn: number;
-  bytesOut: number;
-  remote: string;
-  error?: string;
-  exitCode?: number;
-  stderr?: string;
-}
-
 export async function startServer(config: ServerConfig | string, opts: ServeOptions = {}): Promise<WardenServer> {
   const log = opts.log ?? ((line: string) => void process.stdout.write(line + '\n'));
   const event = (msg: string, fields: Record<string, unknown> = {}): void => log(JSON.stringify({ time: isoNow(), msg, ...fields }));
@@ -143,7 +126,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   function finish(rec: RequestRecord, t0: number): void {
     rec.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
     metrics.request(rec.route, rec.status, rec.durationMs / 1000, rec.fuel, rec.limit);
-    log(JSON.stringify(rec));
+    log(requestLine(rec));
   }
 
   function respond(res: ServerResponse, rec: RequestRecord, status: number, headers: Record<string, string | string[]>, body: Buffer | string, reason?: string, close = false): void {
@@ -371,7 +354,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
     rec.bytesOut = body.length;
     metrics.request('', status, 0, 0, undefined);
-    log(JSON.stringify(rec));
+    log(requestLine(rec));
   });
 
   const listen = (srv: Server, port: number, host: string): Promise<AddressInfo> =>
