@@ -134,11 +134,27 @@ export interface CgiResponse {
 }
 
 /**
+ * A route's last header block (the bytes up to and including the blank line) and what it parsed to: a
+ * handler mostly writes the same headers every time, and the same bytes parse the same way.
+ */
+export class ResponseHeadCache {
+  head: Buffer | undefined;
+  status = 0;
+  reason: string | undefined;
+  headers: Record<string, string> = {};
+}
+
+/**
  * Parses a handler's stdout: header lines (CR ignored), a blank line, then the body. At least one of
  * content-type, status or location must be present; location without status is a 302. Returns a string
  * (why, for the server log) when the output is not a valid response: the client then gets a 500.
+ * With a cache, a header block byte-identical to the cached one is not parsed again.
  */
-export function parseCgiResponse(out: Buffer): CgiResponse | string {
+export function parseCgiResponse(out: Buffer, cache?: ResponseHeadCache): CgiResponse | string {
+  const cached = cache?.head;
+  if (cached !== undefined && out.length >= cached.length && out.compare(cached, 0, cached.length, 0, cached.length) === 0) {
+    return { status: cache!.status, reason: cache!.reason, headers: { ...cache!.headers }, body: out.subarray(cached.length) };
+  }
   let pos = 0;
   let status: number | undefined;
   let reason: string | undefined;
@@ -173,5 +189,12 @@ export function parseCgiResponse(out: Buffer): CgiResponse | string {
     headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
   if (!sufficient) return 'the header block has none of content-type, status or location';
-  return { status: status ?? (location ? 302 : 200), reason, headers, body: out.subarray(pos) };
+  const code = status ?? (location ? 302 : 200);
+  if (cache && Object.values(headers).every((v) => typeof v === 'string')) {
+    cache.head = Buffer.from(out.subarray(0, pos)); // a copy: the cache outlives the run's output
+    cache.status = code;
+    cache.reason = reason;
+    cache.headers = { ...(headers as Record<string, string>) }; // a copy: the caller's gets framing headers added
+  }
+  return { status: code, reason, headers, body: out.subarray(pos) };
 }

@@ -27,6 +27,7 @@ const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 
 /** One request's log line. */
 export interface RequestRecord {
+  /** From isoNow() (written without escaping). */
   time: string;
   method: string;
   path: string;
@@ -49,7 +50,7 @@ export interface RequestRecord {
  */
 export function requestLine(r: RequestRecord): string {
   let s =
-    `{"time":${jsonString(r.time)},"method":${jsonString(r.method)},"path":${jsonString(r.path)},"route":${jsonString(r.route)},` +
+    `{"time":"${r.time}","method":${jsonString(r.method)},"path":${jsonString(r.path)},"route":${jsonString(r.route)},` +
     `"status":${num(r.status)},"durationMs":${num(r.durationMs)},"fuel":${num(r.fuel)},"bytesIn":${num(r.bytesIn)},"bytesOut":${num(r.bytesOut)},"remote":${jsonString(r.remote)}`;
   if (r.limit !== undefined) s += `,"limit":${jsonString(r.limit)}`;
   if (r.error !== undefined) s += `,"error":${jsonString(r.error)}`;

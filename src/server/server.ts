@@ -332,7 +332,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       rec.error = `handler exited with code ${result.exitCode}`;
       return respondError(res, rec, 500);
     }
-    const parsed = parseCgiResponse(result.stdout);
+    const parsed = parseCgiResponse(result.stdout, route.head);
     if (typeof parsed === 'string') {
       rec.error = `invalid handler response: ${parsed}`;
       return respondError(res, rec, 500);
