@@ -129,7 +129,10 @@ export function cgiEnvironment(route: CgiRoute, req: CgiRequest, serverSoftware:
 export interface CgiResponse {
   status: number;
   reason: string | undefined;
-  headers: Record<string, string | string[]>;
+  /** By lower-case name; a repeated header's values in an array. Frozen when it came from a cache (shared). */
+  headers: Readonly<Record<string, string | string[]>>;
+  /** The same headers as a flat list in the order written: name, value, name, value... (frozen when from a cache). */
+  list: readonly string[];
   body: Buffer;
 }
 
@@ -141,7 +144,8 @@ export class ResponseHeadCache {
   head: Buffer | undefined;
   status = 0;
   reason: string | undefined;
-  headers: Record<string, string> = {};
+  headers: Readonly<Record<string, string>> = {};
+  list: readonly string[] = [];
 }
 
 /**
@@ -153,7 +157,7 @@ export class ResponseHeadCache {
 export function parseCgiResponse(out: Buffer, cache?: ResponseHeadCache): CgiResponse | string {
   const cached = cache?.head;
   if (cached !== undefined && out.length >= cached.length && out.compare(cached, 0, cached.length, 0, cached.length) === 0) {
-    return { status: cache!.status, reason: cache!.reason, headers: { ...cache!.headers }, body: out.subarray(cached.length) };
+    return { status: cache!.status, reason: cache!.reason, headers: cache!.headers, list: cache!.list, body: out.subarray(cached.length) };
   }
   let pos = 0;
   let status: number | undefined;
@@ -161,6 +165,7 @@ export function parseCgiResponse(out: Buffer, cache?: ResponseHeadCache): CgiRes
   let sufficient = false;
   let location = false;
   const headers: Record<string, string | string[]> = {};
+  const list: string[] = [];
   for (;;) {
     const nl = out.indexOf(10, pos);
     if (nl < 0) return pos === 0 && out.length === 0 ? 'the handler wrote nothing' : 'no blank line after the header block';
@@ -187,6 +192,7 @@ export function parseCgiResponse(out: Buffer, cache?: ResponseHeadCache): CgiRes
     if (HOP_BY_HOP.has(name)) continue;
     const prev = headers[name];
     headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    list.push(name, value);
   }
   if (!sufficient) return 'the header block has none of content-type, status or location';
   const code = status ?? (location ? 302 : 200);
@@ -194,7 +200,8 @@ export function parseCgiResponse(out: Buffer, cache?: ResponseHeadCache): CgiRes
     cache.head = Buffer.from(out.subarray(0, pos)); // a copy: the cache outlives the run's output
     cache.status = code;
     cache.reason = reason;
-    cache.headers = { ...(headers as Record<string, string>) }; // a copy: the caller's gets framing headers added
+    cache.headers = Object.freeze({ ...(headers as Record<string, string>) });
+    cache.list = Object.freeze(list.slice());
   }
-  return { status: code, reason, headers, body: out.subarray(pos) };
+  return { status: code, reason, headers, list, body: out.subarray(pos) };
 }

@@ -82,6 +82,10 @@ const ERROR_BODIES: Record<number, string> = {
   504: 'gateway timeout: the handler did not finish in time',
 };
 
+/** Headers of those error responses (flat name/value lists), 503 with a retry-after. */
+const ERROR_HEADERS: readonly string[] = Object.freeze(['content-type', 'text/plain; charset=utf-8']);
+const RETRY_HEADERS: readonly string[] = Object.freeze([...ERROR_HEADERS, 'retry-after', '1']);
+
 /** Run errors that are a limit (or trap) of the guest: 500, and counted as limit hits. */
 const LIMIT_KINDS = new Set(['fuel', 'memory', 'output-limit', 'trap', 'stack-overflow', 'timeout']);
 
@@ -129,12 +133,13 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     log(requestLine(rec));
   }
 
-  function respond(res: ServerResponse, rec: RequestRecord, status: number, headers: Record<string, string | string[]>, body: Buffer | string, reason?: string, close = false): void {
+  /** `list`: header names and values, flat (name, value, name, value...): writeHead takes it as is, with no object to walk. */
+  function respond(res: ServerResponse, rec: RequestRecord, status: number, list: readonly string[], body: Buffer | string, reason?: string, close = false): void {
     rec.status = status;
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
     rec.bytesOut = buf.length;
-    if (close || draining) headers['connection'] = 'close';
-    headers['content-length'] = String(buf.length);
+    const length = String(buf.length);
+    const headers = close || draining ? [...list, 'connection', 'close', 'content-length', length] : [...list, 'content-length', length];
     try {
       if (reason !== undefined) res.writeHead(status, reason, headers);
       else res.writeHead(status, headers);
@@ -147,9 +152,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   }
 
   function respondError(res: ServerResponse, rec: RequestRecord, status: number, close = false): void {
-    const headers: Record<string, string | string[]> = { 'content-type': 'text/plain; charset=utf-8' };
-    if (status === 503) headers['retry-after'] = '1';
-    respond(res, rec, status, headers, `${status} ${ERROR_BODIES[status] ?? 'error'}\n`, undefined, close);
+    respond(res, rec, status, status === 503 ? RETRY_HEADERS : ERROR_HEADERS, `${status} ${ERROR_BODIES[status] ?? 'error'}\n`, undefined, close);
   }
 
   /** Reads the whole body (at most `cap` bytes) before a sandbox slot is taken; null when it was too large (413 sent). */
@@ -337,7 +340,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       rec.error = `invalid handler response: ${parsed}`;
       return respondError(res, rec, 500);
     }
-    respond(res, rec, parsed.status, parsed.headers, parsed.body, parsed.reason);
+    respond(res, rec, parsed.status, parsed.list, parsed.body, parsed.reason);
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
