@@ -127,6 +127,8 @@ export class MemoryPool {
 const pools = new WeakMap<CompiledModule, Map<string, Promise<MemoryPool | Unpoolable>>>();
 /** The pools (or verdicts) whose promise has resolved, for a run's fast path (no await). */
 const settled = new WeakMap<CompiledModule, Map<string, MemoryPool | Unpoolable>>();
+/** Per module, the profile readyPool() last answered for (a run repeats its route's profile: no key string to build). Cleared when `settled` changes. */
+const lastReady = new WeakMap<CompiledModule, { memoryBytes: number; tableElements: number; pool: MemoryPool | 'unpoolable' }>();
 
 /**
  * The memory pool of `cm` for `profile`, or why it has none (then run it with its own memory). The
@@ -163,6 +165,7 @@ export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<M
         let done = settled.get(cm);
         if (!done) settled.set(cm, (done = new Map()));
         done.set(key, pool);
+        lastReady.delete(cm);
       },
       () => byProfile!.delete(key),
     );
@@ -171,6 +174,7 @@ export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<M
       const oldest = byProfile.keys().next().value as string;
       byProfile.delete(oldest);
       settled.get(cm)?.delete(oldest);
+      lastReady.delete(cm);
     }
   }
   return p;
@@ -181,8 +185,13 @@ export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<M
  * none, or undefined while it is not known yet (then use pooledMemory()).
  */
 export function readyPool(cm: CompiledModule, profile: LimitProfile): MemoryPool | 'unpoolable' | undefined {
+  const last = lastReady.get(cm);
+  if (last !== undefined && last.memoryBytes === profile.memoryBytes && last.tableElements === profile.tableElements) return last.pool;
   const p = settled.get(cm)?.get(`${profile.memoryBytes}/${profile.tableElements}`);
-  return p === undefined ? undefined : p instanceof MemoryPool ? p : 'unpoolable';
+  if (p === undefined) return undefined;
+  const pool = p instanceof MemoryPool ? p : 'unpoolable';
+  lastReady.set(cm, { memoryBytes: profile.memoryBytes, tableElements: profile.tableElements, pool });
+  return pool;
 }
 
 export { MEMORY_IMPORT };
