@@ -165,6 +165,17 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
   });
 
   it('a request log line is the JSON of its record, whatever its strings hold', () => {
+    const plain: RequestRecord = { time: '2026-01-01T00:00:00.000Z', method: 'GET', path: '/p?q=1', route: '/p', status: 200, durationMs: 0, fuel: 7, bytesIn: 0, bytesOut: 13, remote: '127.0.0.1' };
+    let seed = 7;
+    const durations = [0, 0.001, 0.01, 0.1, 0.5, 1, 1.2, 1.23, 1.234, 10.05, 999.999, 1000, 123456.789, 86400000.001, 1e9 - 0.001, 1e9, 1e12, 0.0005, 1 / 3, NaN];
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      durations.push(Math.round((seed / 2 ** 32) * 10 ** (i % 10) * 1000) / 1000);
+    }
+    for (const d of durations) {
+      const rec = { ...plain, durationMs: d };
+      assert.equal(requestLine(rec), JSON.stringify(rec), `durationMs ${d}`);
+    }
     const odd = ['', 'plain /path?q=1', 'quote " and \\ backslash', 'tab\tnewline\ncr\r', '\u0000\u001f\u007f', 'caf\u00e9 \u4e2d \ud83d\ude00', 'lone \ud800 surrogate', '</script>'];
     for (const text of odd) {
       const rec: RequestRecord = { time: '2026-01-01T00:00:00.000Z', method: 'GET', path: text, route: text, status: 200, durationMs: 1.25, fuel: 7, bytesIn: 0, bytesOut: 13, remote: text };

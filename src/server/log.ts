@@ -25,6 +25,21 @@ export function jsonString(s: string): string {
 /** A JSON number (as JSON.stringify writes it: null when not finite). */
 const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 
+/**
+ * A duration in ms with at most 3 decimals, as JSON.stringify writes it, built from integers: a double's
+ * shortest decimal form is slow to find. Below 1e9 ms doubles are far denser than 0.001, so the 3-decimal
+ * text is that shortest form; anything else goes through num().
+ */
+export function msText(ms: number): string {
+  const us = Math.round(ms * 1000);
+  if (!(us >= 0 && us < 1e12) || us / 1000 !== ms) return num(ms);
+  const whole = Math.floor(us / 1000);
+  const frac = us - whole * 1000;
+  if (frac === 0) return String(whole);
+  const digits = frac < 10 ? `00${frac}` : frac < 100 ? `0${frac}` : String(frac);
+  return `${whole}.${frac % 100 === 0 ? digits.slice(0, 1) : frac % 10 === 0 ? digits.slice(0, 2) : digits}`;
+}
+
 /** One request's log line. */
 export interface RequestRecord {
   /** From isoNow() (written without escaping). */
@@ -51,7 +66,7 @@ export interface RequestRecord {
 export function requestLine(r: RequestRecord): string {
   let s =
     `{"time":"${r.time}","method":${jsonString(r.method)},"path":${jsonString(r.path)},"route":${jsonString(r.route)},` +
-    `"status":${num(r.status)},"durationMs":${num(r.durationMs)},"fuel":${num(r.fuel)},"bytesIn":${num(r.bytesIn)},"bytesOut":${num(r.bytesOut)},"remote":${jsonString(r.remote)}`;
+    `"status":${num(r.status)},"durationMs":${msText(r.durationMs)},"fuel":${num(r.fuel)},"bytesIn":${num(r.bytesIn)},"bytesOut":${num(r.bytesOut)},"remote":${jsonString(r.remote)}`;
   if (r.limit !== undefined) s += `,"limit":${jsonString(r.limit)}`;
   if (r.error !== undefined) s += `,"error":${jsonString(r.error)}`;
   if (r.exitCode !== undefined) s += `,"exitCode":${num(r.exitCode)}`;
