@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { compile } from '../src/index.js';
 import { DEFAULT_PROFILE } from '../src/sandbox/compile.js';
 import { memoryPool, MemoryPool } from '../src/pool/index.js';
-import { recyclePlan } from '../src/pool/recycle.js';
+import { MemoryImage, recyclePlan } from '../src/pool/recycle.js';
 import { memoryToImport } from '../src/pool/rewrite.js';
 import { wat } from './api-modules.js';
 
@@ -100,6 +100,41 @@ describe('instance recycling', () => {
     assert.deepEqual(pool.recycle, { globals: ['__warden_global_0', '__warden_global_1', '__warden_global_2', '__warden_global_3', '__warden_global_4', 'counter', '__warden_fuel'] });
     assert.ok(pool.instancesReused >= 10, `instances reused: ${pool.instancesReused}`);
     assert.ok(pool.instancesCreated <= 3, `instances created: ${pool.instancesCreated} (a grown memory retires one)`);
+  });
+
+  it('a memory image restores every byte over any contents (runs at both ends, gaps around the split length)', () => {
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const size = 65536;
+    const images: Uint8Array[] = [new Uint8Array(size), new Uint8Array(size).fill(0xff)];
+    const edges = new Uint8Array(size);
+    edges[0] = 1;
+    edges[size - 1] = 2;
+    images.push(edges);
+    for (const gap of [1, 62, 63, 64, 65, 66, 200]) {
+      const img = new Uint8Array(size);
+      for (let at = 5, k = 1; at < size; at += gap + 1, k++) img[at] = k & 0xff || 1;
+      images.push(img);
+    }
+    for (let t = 0; t < 20; t++) {
+      const img = new Uint8Array(size);
+      for (let k = rand(40); k > 0; k--) {
+        const at = rand(size);
+        for (let j = at, len = rand(300); j < Math.min(size, at + len); j++) img[j] = rand(4) === 0 ? 0 : rand(256);
+      }
+      images.push(img);
+    }
+    for (const [i, img] of images.entries()) {
+      const image = new MemoryImage(img);
+      assert.equal(image.size, size);
+      const mem = new Uint8Array(size);
+      for (let j = 0; j < size; j++) mem[j] = rand(256);
+      image.restore(mem);
+      assert.ok(Buffer.from(mem).equals(Buffer.from(img)), `image ${i} not restored`);
+    }
   });
 
   it('fuel used is the same on a first, a new and a recycled instance', async () => {

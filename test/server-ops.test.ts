@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../src/server/index.js';
 import { WardenError } from '../src/errors.js';
+import { requestLine, type RequestRecord } from '../src/server/log.js';
+import { parseCgiResponse, ResponseHeadCache } from '../src/server/cgi.js';
 import { EXAMPLES, fetchRaw, metric, serve, until, wat, watResponder } from './server-helpers.js';
 import { threadNices } from './helpers/threads.js';
 
@@ -160,6 +162,61 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
       assert.ok(Number(b['fuel']) >= 100000);
     } finally {
       await s.server.close();
+    }
+  });
+
+  it('a request log line is the JSON of its record, whatever its strings hold', () => {
+    const plain: RequestRecord = { time: '2026-01-01T00:00:00.000Z', method: 'GET', path: '/p?q=1', route: '/p', status: 200, durationMs: 0, fuel: 7, bytesIn: 0, bytesOut: 13, remote: '127.0.0.1' };
+    let seed = 7;
+    const durations = [0, 0.001, 0.01, 0.1, 0.5, 1, 1.2, 1.23, 1.234, 10.05, 999.999, 1000, 123456.789, 86400000.001, 1e9 - 0.001, 1e9, 1e12, 0.0005, 1 / 3, NaN];
+    for (let i = 0; i < 2000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      durations.push(Math.round((seed / 2 ** 32) * 10 ** (i % 10) * 1000) / 1000);
+    }
+    for (const d of durations) {
+      const rec = { ...plain, durationMs: d };
+      assert.equal(requestLine(rec), JSON.stringify(rec), `durationMs ${d}`);
+    }
+    const odd = ['', 'plain /path?q=1', 'quote " and \\ backslash', 'tab\tnewline\ncr\r', '\u0000\u001f\u007f', 'caf\u00e9 \u4e2d \ud83d\ude00', 'lone \ud800 surrogate', '</script>'];
+    for (const text of odd) {
+      const rec: RequestRecord = { time: '2026-01-01T00:00:00.000Z', method: 'GET', path: text, route: text, status: 200, durationMs: 1.25, fuel: 7, bytesIn: 0, bytesOut: 13, remote: text };
+      assert.deepEqual(JSON.parse(requestLine(rec)), JSON.parse(JSON.stringify(rec)), JSON.stringify(text));
+      const full: RequestRecord = { ...rec, status: 500, limit: 'fuel', error: text, exitCode: 3, stderr: text, durationMs: NaN };
+      assert.deepEqual(JSON.parse(requestLine(full)), JSON.parse(JSON.stringify(full)), JSON.stringify(text));
+    }
+  });
+
+  it('a cached response header block gives what parsing gives, for each output in turn', () => {
+    const outputs = [
+      'content-type: text/plain\n\nhello',
+      'content-type: text/plain\n\nanother body\n\nwith a blank line',
+      'content-type: text/plain\n\n',
+      'content-type: text/plain\nx-a: 1\nx-a: 2\n\nrepeated header',
+      'content-type: text/plain\nx-a: 1\nx-a: 2\n\nrepeated header again',
+      'status: 404 Gone Fishing\r\ncontent-type: text/html\r\n\r\n<p>',
+      'status: 404 Gone Fishing\r\ncontent-type: text/html\r\n\r\n<p>again',
+      'content-type: text/plain\n\nhello',
+      'content-type: text/plain\n',
+      'content-type: text/plain',
+      'x-only: 1\n\nbody',
+      'location: /there\n\n',
+      'content-type: text/plain\n\nhello again',
+      '',
+    ];
+    const cache = new ResponseHeadCache();
+    for (const text of outputs) {
+      const out = Buffer.from(text, 'latin1');
+      const want = parseCgiResponse(out);
+      const got = parseCgiResponse(out, cache);
+      assert.deepEqual(got, want, JSON.stringify(text));
+      if (typeof got === 'string') continue;
+      const byName: Record<string, string | string[]> = {};
+      for (let i = 0; i < got.list.length; i += 2) {
+        const [k, v] = [got.list[i]!, got.list[i + 1]!];
+        const prev = byName[k];
+        byName[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      assert.deepEqual(byName, got.headers, 'the list holds the same headers');
     }
   });
 

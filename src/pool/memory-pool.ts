@@ -4,7 +4,7 @@
 import { instrument } from '../instrument/index.js';
 import type { CompiledModule, LimitProfile, ModuleVariant } from '../sandbox/compile.js';
 import { MEMORY_IMPORT, memoryToImport, type Unpoolable } from './rewrite.js';
-import { RecycledInstance, recyclePlan, type Unrecyclable } from './recycle.js';
+import { MemoryImage, RecycledInstance, recyclePlan, type Unrecyclable } from './recycle.js';
 
 const PAGE = 65536;
 /** Memories larger than this are not pooled (zeroing them costs more than V8's fresh, lazily zeroed pages). */
@@ -30,7 +30,7 @@ export class MemoryPool {
   /** Idle recycled instances (src/pool/recycle.ts), each with its memory. */
   private readonly idleInstances: RecycledInstance[] = [];
   /** The memory right after instantiation (zeros + active data), taken from the first recycled instance. */
-  private image: Uint8Array | undefined;
+  private image: MemoryImage | undefined;
   instancesCreated = 0;
   instancesReused = 0;
 
@@ -65,7 +65,7 @@ export class MemoryPool {
       return undefined;
     }
     this.out.delete(r.memory);
-    this.image ??= new Uint8Array(r.memory.buffer).slice();
+    this.image ??= new MemoryImage(new Uint8Array(r.memory.buffer));
     this.instancesCreated++;
     return r;
   }
@@ -127,6 +127,8 @@ export class MemoryPool {
 const pools = new WeakMap<CompiledModule, Map<string, Promise<MemoryPool | Unpoolable>>>();
 /** The pools (or verdicts) whose promise has resolved, for a run's fast path (no await). */
 const settled = new WeakMap<CompiledModule, Map<string, MemoryPool | Unpoolable>>();
+/** Per module, the profile readyPool() last answered for (a run repeats its route's profile: no key string to build). Cleared when `settled` changes. */
+const lastReady = new WeakMap<CompiledModule, { memoryBytes: number; tableElements: number; pool: MemoryPool | 'unpoolable' }>();
 
 /**
  * The memory pool of `cm` for `profile`, or why it has none (then run it with its own memory). The
@@ -163,6 +165,7 @@ export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<M
         let done = settled.get(cm);
         if (!done) settled.set(cm, (done = new Map()));
         done.set(key, pool);
+        lastReady.delete(cm);
       },
       () => byProfile!.delete(key),
     );
@@ -171,6 +174,7 @@ export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<M
       const oldest = byProfile.keys().next().value as string;
       byProfile.delete(oldest);
       settled.get(cm)?.delete(oldest);
+      lastReady.delete(cm);
     }
   }
   return p;
@@ -181,8 +185,13 @@ export function memoryPool(cm: CompiledModule, profile: LimitProfile): Promise<M
  * none, or undefined while it is not known yet (then use pooledMemory()).
  */
 export function readyPool(cm: CompiledModule, profile: LimitProfile): MemoryPool | 'unpoolable' | undefined {
+  const last = lastReady.get(cm);
+  if (last !== undefined && last.memoryBytes === profile.memoryBytes && last.tableElements === profile.tableElements) return last.pool;
   const p = settled.get(cm)?.get(`${profile.memoryBytes}/${profile.tableElements}`);
-  return p === undefined ? undefined : p instanceof MemoryPool ? p : 'unpoolable';
+  if (p === undefined) return undefined;
+  const pool = p instanceof MemoryPool ? p : 'unpoolable';
+  lastReady.set(cm, { memoryBytes: profile.memoryBytes, tableElements: profile.tableElements, pool });
+  return pool;
 }
 
 export { MEMORY_IMPORT };
@@ -193,7 +202,8 @@ export function isPool(p: MemoryPool | Unpoolable): p is MemoryPool {
 /** One run's pooled memory: the variant to instantiate, the memory to import, and its release. */
 export interface PooledMemory {
   variant: ModuleVariant;
-  imports: Record<string, WebAssembly.Memory>;
+  /** The memory to import (as MEMORY_IMPORT). */
+  memory: WebAssembly.Memory;
   /**
    * The run's instance: a recycled one bound to these imports' functions, or a new one. `imports` must
    * hold the variant's imports (this run's memory among them).
@@ -234,7 +244,7 @@ export function takeFrom(pool: MemoryPool): PooledMemory {
     const descriptors = pool.variant.imports;
     return {
       variant: pool.variant,
-      imports: { [MEMORY_IMPORT.name]: recycled.memory },
+      memory: recycled.memory,
       instantiate(imports) {
         const fns: ((...a: unknown[]) => unknown)[] = [];
         for (const d of descriptors) {
@@ -252,7 +262,7 @@ export function takeFrom(pool: MemoryPool): PooledMemory {
   const memory = pool.acquire();
   return {
     variant: pool.variant,
-    imports: { [MEMORY_IMPORT.name]: memory },
+    memory,
     instantiate: (imports) => new WebAssembly.Instance(pool.variant.module, imports),
     release: () => pool.release(memory),
   };

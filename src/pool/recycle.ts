@@ -215,11 +215,48 @@ export class RecycledInstance {
    * release, so nothing that touched an idle instance — e.g. a host holding a funcref a run returned — can
    * reach the next run). False (drop the instance) if its memory grew meanwhile.
    */
-  reset(image: Uint8Array): boolean {
+  reset(image: MemoryImage): boolean {
     const buf = this.memory.buffer;
-    if (buf.byteLength !== image.length) return false;
-    new Uint8Array(buf).set(image);
+    if (buf.byteLength !== image.size) return false;
+    image.restore(new Uint8Array(buf));
     for (let i = 0; i < this.globals.length; i++) this.globals[i]!.value = this.initial[i];
     return true;
+  }
+}
+
+/** Zero bytes a run of the image may span before it is split in two (a run is one copy; zeros between are filled twice). */
+const RUN_GAP = 64;
+
+/**
+ * A memory's bytes right after instantiation (zeros + active data segments), kept as its non-zero runs:
+ * restore() zero-fills the whole memory (one write stream, no second 128 KiB source to read through the cache),
+ * then copies the runs back. The result equals the whole image byte for byte: every byte outside the runs is zero.
+ */
+export class MemoryImage {
+  readonly size: number;
+  /** Start offsets and bytes of the runs, in ascending order. */
+  private readonly offsets: number[] = [];
+  private readonly runs: Uint8Array[] = [];
+
+  constructor(bytes: Uint8Array) {
+    this.size = bytes.length;
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+      while (i < n && bytes[i] === 0) i++;
+      if (i === n) break;
+      const start = i;
+      let end = i; // one past the last non-zero byte seen
+      while (i < n && i - end < RUN_GAP) if (bytes[i++] !== 0) end = i;
+      this.offsets.push(start);
+      this.runs.push(bytes.slice(start, end));
+      i = end;
+    }
+  }
+
+  /** Puts `u8` (exactly `size` bytes) back to the image. */
+  restore(u8: Uint8Array): void {
+    u8.fill(0);
+    for (let k = 0; k < this.runs.length; k++) u8.set(this.runs[k]!, this.offsets[k]!);
   }
 }

@@ -36,25 +36,26 @@ const EMPTY = Buffer.alloc(0);
 /**
  * 'buffer': chunks appended into one buffer that doubles as needed (no per-write allocation). It starts
  * small, so a typical run's output comes from Node's shared buffer pool: a fresh 4 KiB ArrayBuffer per run
- * was external memory that made V8 run a full mark-compact every few thousand runs.
+ * was external memory that made V8 run a full mark-compact every few thousand runs. A class (one object per
+ * run, methods shared), not an object of closures.
  */
-function bufferSink(): RunSink {
-  let buf = EMPTY;
-  let len = 0;
-  return {
-    write(chunk) {
-      const need = len + chunk.length;
-      if (need > buf.length) {
-        const grown = Buffer.allocUnsafe(Math.max(need, buf.length * 2, 256));
-        buf.copy(grown, 0, 0, len);
-        buf = grown;
-      }
-      buf.set(chunk, len);
-      len = need;
-    },
-    flush() {},
-    collected: () => (len === 0 ? EMPTY : buf.subarray(0, len)), // the run owns buf: no copy
-  };
+class BufferSink implements RunSink {
+  private buf = EMPTY;
+  private len = 0;
+  write(chunk: Uint8Array): void {
+    const need = this.len + chunk.length;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2, 256));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
+    this.buf.set(chunk, this.len);
+    this.len = need;
+  }
+  flush(): void {}
+  collected(): Buffer {
+    return this.len === 0 ? EMPTY : this.buf.subarray(0, this.len); // the run owns buf: no copy
+  }
 }
 
 /**
@@ -90,7 +91,7 @@ function fdSink(fd: number): RunSink {
 
 /** The sink for one run's stream; `hostFd` is where 'inherit' writes (1 or 2). */
 export function makeSink(option: OutputOption, hostFd: number): RunSink {
-  if (option === 'buffer') return bufferSink();
+  if (option === 'buffer') return new BufferSink();
   if (option === 'inherit') return fdSink(hostFd);
   if ('write' in option) return { write: (chunk) => option.write(chunk.slice()), flush() {}, collected: () => EMPTY };
   return fdSink(option.fd);

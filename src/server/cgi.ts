@@ -129,22 +129,43 @@ export function cgiEnvironment(route: CgiRoute, req: CgiRequest, serverSoftware:
 export interface CgiResponse {
   status: number;
   reason: string | undefined;
-  headers: Record<string, string | string[]>;
+  /** By lower-case name; a repeated header's values in an array. Frozen when it came from a cache (shared). */
+  headers: Readonly<Record<string, string | string[]>>;
+  /** The same headers as a flat list in the order written: name, value, name, value... (frozen when from a cache). */
+  list: readonly string[];
   body: Buffer;
+}
+
+/**
+ * A route's last header block (the bytes up to and including the blank line) and what it parsed to: a
+ * handler mostly writes the same headers every time, and the same bytes parse the same way.
+ */
+export class ResponseHeadCache {
+  head: Buffer | undefined;
+  status = 0;
+  reason: string | undefined;
+  headers: Readonly<Record<string, string>> = {};
+  list: readonly string[] = [];
 }
 
 /**
  * Parses a handler's stdout: header lines (CR ignored), a blank line, then the body. At least one of
  * content-type, status or location must be present; location without status is a 302. Returns a string
  * (why, for the server log) when the output is not a valid response: the client then gets a 500.
+ * With a cache, a header block byte-identical to the cached one is not parsed again.
  */
-export function parseCgiResponse(out: Buffer): CgiResponse | string {
+export function parseCgiResponse(out: Buffer, cache?: ResponseHeadCache): CgiResponse | string {
+  const cached = cache?.head;
+  if (cached !== undefined && out.length >= cached.length && out.compare(cached, 0, cached.length, 0, cached.length) === 0) {
+    return { status: cache!.status, reason: cache!.reason, headers: cache!.headers, list: cache!.list, body: out.subarray(cached.length) };
+  }
   let pos = 0;
   let status: number | undefined;
   let reason: string | undefined;
   let sufficient = false;
   let location = false;
   const headers: Record<string, string | string[]> = {};
+  const list: string[] = [];
   for (;;) {
     const nl = out.indexOf(10, pos);
     if (nl < 0) return pos === 0 && out.length === 0 ? 'the handler wrote nothing' : 'no blank line after the header block';
@@ -171,7 +192,16 @@ export function parseCgiResponse(out: Buffer): CgiResponse | string {
     if (HOP_BY_HOP.has(name)) continue;
     const prev = headers[name];
     headers[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+    list.push(name, value);
   }
   if (!sufficient) return 'the header block has none of content-type, status or location';
-  return { status: status ?? (location ? 302 : 200), reason, headers, body: out.subarray(pos) };
+  const code = status ?? (location ? 302 : 200);
+  if (cache && Object.values(headers).every((v) => typeof v === 'string')) {
+    cache.head = Buffer.from(out.subarray(0, pos)); // a copy: the cache outlives the run's output
+    cache.status = code;
+    cache.reason = reason;
+    cache.headers = Object.freeze({ ...(headers as Record<string, string>) });
+    cache.list = Object.freeze(list.slice());
+  }
+  return { status: code, reason, headers, list, body: out.subarray(pos) };
 }

@@ -18,12 +18,17 @@ interface Histogram {
   count: number;
 }
 
+/** One route's counters (found with one lookup per request). */
+interface RouteStats {
+  byStatus: Map<number, { status: string; n: number }>;
+  duration: Histogram;
+  fuel: number;
+}
+
 /** What the server records per request and per route. */
 export class ServerMetrics {
-  private readonly requests = new Map<string, { route: string; status: string; n: number }>();
+  private readonly routes = new Map<string, RouteStats>();
   private readonly limitHits = new Map<string, { route: string; kind: string; n: number }>();
-  private readonly fuel = new Map<string, number>();
-  private readonly durations = new Map<string, Histogram>();
   reloads = 0;
   reloadFailures = 0;
   /** Set by the server: in-flight and queued requests per route, read at scrape time. */
@@ -33,16 +38,16 @@ export class ServerMetrics {
   readonly started = Date.now();
 
   request(route: string, status: number, seconds: number, fuelUsed: number, limit: string | undefined): void {
-    const k = `${route}\0${status}`;
-    const r = this.requests.get(k);
-    if (r) r.n++;
-    else this.requests.set(k, { route, status: String(status), n: 1 });
-    let h = this.durations.get(route);
-    if (!h) this.durations.set(route, (h = { counts: new Array<number>(DURATION_BUCKETS.length).fill(0), sum: 0, count: 0 }));
+    let r = this.routes.get(route);
+    if (!r) this.routes.set(route, (r = { byStatus: new Map(), duration: { counts: new Array<number>(DURATION_BUCKETS.length).fill(0), sum: 0, count: 0 }, fuel: 0 }));
+    const c = r.byStatus.get(status);
+    if (c) c.n++;
+    else r.byStatus.set(status, { status: String(status), n: 1 });
+    const h = r.duration;
     for (let i = 0; i < DURATION_BUCKETS.length; i++) if (seconds <= DURATION_BUCKETS[i]!) h.counts[i]!++;
     h.sum += seconds;
     h.count++;
-    if (fuelUsed > 0) this.fuel.set(route, (this.fuel.get(route) ?? 0) + fuelUsed);
+    if (fuelUsed > 0) r.fuel += fuelUsed;
     if (limit) {
       const lk = `${route}\0${limit}`;
       const l = this.limitHits.get(lk);
@@ -58,16 +63,16 @@ export class ServerMetrics {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     };
     family('warden_requests_total', 'counter', 'HTTP requests answered, by route and status ("" route: no route matched).');
-    for (const r of this.requests.values()) out.push(`warden_requests_total${labels({ route: r.route, status: r.status })} ${r.n}`);
+    for (const [route, r] of this.routes) for (const c of r.byStatus.values()) out.push(`warden_requests_total${labels({ route, status: c.status })} ${c.n}`);
     family('warden_request_duration_seconds', 'histogram', 'Time from the request headers to the response, by route.');
-    for (const [route, h] of this.durations) {
+    for (const [route, { duration: h }] of this.routes) {
       DURATION_BUCKETS.forEach((b, i) => out.push(`warden_request_duration_seconds_bucket${labels({ route, le: String(b) })} ${h.counts[i]}`));
       out.push(`warden_request_duration_seconds_bucket${labels({ route, le: '+Inf' })} ${h.count}`);
       out.push(`warden_request_duration_seconds_sum${labels({ route })} ${h.sum}`);
       out.push(`warden_request_duration_seconds_count${labels({ route })} ${h.count}`);
     }
     family('warden_fuel_used_total', 'counter', 'Fuel (instruction budget units) used by handlers, by route.');
-    for (const [route, n] of this.fuel) out.push(`warden_fuel_used_total${labels({ route })} ${n}`);
+    for (const [route, r] of this.routes) if (r.fuel > 0) out.push(`warden_fuel_used_total${labels({ route })} ${r.fuel}`);
     family('warden_limit_hits_total', 'counter', 'Handler runs ended by a limit or trap, by route and kind (fuel, timeout, memory, output-limit, trap, ...).');
     for (const l of this.limitHits.values()) out.push(`warden_limit_hits_total${labels({ route: l.route, kind: l.kind })} ${l.n}`);
     const g = this.gauges();

@@ -8,7 +8,7 @@ import { expectDigest, type Digest } from '../trust/digest.js';
 import { configError } from '../config/schema.js';
 import { WardenError } from '../errors.js';
 import { applyPolicy, enforcePolicy, loadPolicyFile, type Policy } from '../policy/index.js';
-import type { CgiRoute } from './cgi.js';
+import { ResponseHeadCache, type CgiRoute } from './cgi.js';
 import type { LoadedConfig, RouteSpec } from './config.js';
 
 /** Admission to a route: at most `concurrency` runs at once, at most `queue` more waiting; past that, 503. */
@@ -77,6 +77,8 @@ export interface Route {
   cgi: CgiRoute;
   /** Whether the module imports environ_* or args_* (if not, it cannot read the CGI variables: none are built). */
   readsEnvOrArgs: boolean;
+  /** The handler's last response header block, parsed (see parseCgiResponse). */
+  head: ResponseHeadCache;
   dirs: DirOption[];
   limits: RunLimits;
 }
@@ -198,7 +200,7 @@ export async function buildRoutes(config: LoadedConfig, previous: RouteTable | u
         gate.queue = spec.limits.queue;
       } else gate = new Gate(spec.limits.concurrency, spec.limits.queue);
       const readsEnvOrArgs = module.imports.some((i) => i.module === 'wasi_snapshot_preview1' && /^(?:environ|args)_/.test(i.name));
-      return { spec, module, gate, cgi: { path: spec.path, prefix: spec.prefix, wildcard: spec.wildcard, env }, readsEnvOrArgs, dirs, limits };
+      return { spec, module, gate, cgi: { path: spec.path, prefix: spec.prefix, wildcard: spec.wildcard, env }, readsEnvOrArgs, dirs, limits, head: new ResponseHeadCache() };
     }),
   );
   return new RouteTable(routes);

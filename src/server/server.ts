@@ -13,7 +13,7 @@ import { createWorkerPool, type WorkerPool } from '../workers/index.js';
 import { BadRequest, cgiEnvironment, checkRequestPath, parseCgiResponse } from './cgi.js';
 import { startCluster } from './cluster.js';
 import { loadConfig, type LoadedConfig, type ServerConfig } from './config.js';
-import { isoNow } from './log.js';
+import { isoNow, requestLine, type RequestRecord } from './log.js';
 import { ServerMetrics, metricsHandler } from './metrics.js';
 import { buildRoutes, type Route, type RouteTable } from './routes.js';
 
@@ -77,25 +77,12 @@ const ERROR_BODIES: Record<number, string> = {
   504: 'gateway timeout: the handler did not finish in time',
 };
 
+/** Headers of those error responses (flat name/value lists), 503 with a retry-after. */
+const ERROR_HEADERS: readonly string[] = Object.freeze(['content-type', 'text/plain; charset=utf-8']);
+const RETRY_HEADERS: readonly string[] = Object.freeze([...ERROR_HEADERS, 'retry-after', '1']);
+
 /** Run errors that are a limit (or trap) of the guest: 500, and counted as limit hits. */
 const LIMIT_KINDS = new Set(['fuel', 'memory', 'output-limit', 'trap', 'stack-overflow', 'timeout']);
-
-interface RequestRecord {
-  time: string;
-  method: string;
-  path: string;
-  route: string;
-  status: number;
-  durationMs: number;
-  fuel: number;
-  limit?: string;
-  bytesIn: number;
-  bytesOut: number;
-  remote: string;
-  error?: string;
-  exitCode?: number;
-  stderr?: string;
-}
 
 export async function startServer(config: ServerConfig | string, opts: ServeOptions = {}): Promise<WardenServer> {
   const log = opts.log ?? ((line: string) => void process.stdout.write(line + '\n'));
@@ -138,15 +125,16 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   function finish(rec: RequestRecord, t0: number): void {
     rec.durationMs = Math.round((performance.now() - t0) * 1000) / 1000;
     metrics.request(rec.route, rec.status, rec.durationMs / 1000, rec.fuel, rec.limit);
-    log(JSON.stringify(rec));
+    log(requestLine(rec));
   }
 
-  function respond(res: ServerResponse, rec: RequestRecord, status: number, headers: Record<string, string | string[]>, body: Buffer | string, reason?: string, close = false): void {
+  /** `list`: header names and values, flat (name, value, name, value...): writeHead takes it as is, with no object to walk. */
+  function respond(res: ServerResponse, rec: RequestRecord, status: number, list: readonly string[], body: Buffer | string, reason?: string, close = false): void {
     rec.status = status;
     const buf = typeof body === 'string' ? Buffer.from(body) : body;
     rec.bytesOut = buf.length;
-    if (close || draining) headers['connection'] = 'close';
-    headers['content-length'] = String(buf.length);
+    const length = String(buf.length);
+    const headers = close || draining ? [...list, 'connection', 'close', 'content-length', length] : [...list, 'content-length', length];
     try {
       if (reason !== undefined) res.writeHead(status, reason, headers);
       else res.writeHead(status, headers);
@@ -159,9 +147,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   }
 
   function respondError(res: ServerResponse, rec: RequestRecord, status: number, close = false): void {
-    const headers: Record<string, string | string[]> = { 'content-type': 'text/plain; charset=utf-8' };
-    if (status === 503) headers['retry-after'] = '1';
-    respond(res, rec, status, headers, `${status} ${ERROR_BODIES[status] ?? 'error'}\n`, undefined, close);
+    respond(res, rec, status, status === 503 ? RETRY_HEADERS : ERROR_HEADERS, `${status} ${ERROR_BODIES[status] ?? 'error'}\n`, undefined, close);
   }
 
   /** Reads the whole body (at most `cap` bytes) before a sandbox slot is taken; null when it was too large (413 sent). */
@@ -344,12 +330,12 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       rec.error = `handler exited with code ${result.exitCode}`;
       return respondError(res, rec, 500);
     }
-    const parsed = parseCgiResponse(result.stdout);
+    const parsed = parseCgiResponse(result.stdout, route.head);
     if (typeof parsed === 'string') {
       rec.error = `invalid handler response: ${parsed}`;
       return respondError(res, rec, 500);
     }
-    respond(res, rec, parsed.status, parsed.headers, parsed.body, parsed.reason);
+    respond(res, rec, parsed.status, parsed.list, parsed.body, parsed.reason);
   }
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
@@ -366,7 +352,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
     rec.bytesOut = body.length;
     metrics.request('', status, 0, 0, undefined);
-    log(JSON.stringify(rec));
+    log(requestLine(rec));
   });
 
   const listen = (srv: Server, port: number, host: string): Promise<AddressInfo> =>

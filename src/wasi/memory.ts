@@ -9,6 +9,25 @@ const utf8Encoder = new TextEncoder();
 const EMPTY_U8 = new Uint8Array(0);
 const EMPTY_DV = new DataView(new ArrayBuffer(0));
 
+interface Views {
+  u8: Uint8Array;
+  dv: DataView;
+  shared: boolean;
+}
+/**
+ * Views of a buffer, made once per buffer: a pooled memory keeps its buffer from run to run, so its runs
+ * share them instead of allocating two views each (a view holds no data of its own).
+ */
+const views = new WeakMap<ArrayBufferLike, Views>();
+function viewsOf(b: ArrayBufferLike): Views {
+  let v = views.get(b);
+  if (v === undefined) {
+    v = { u8: new Uint8Array(b), dv: new DataView(b), shared: typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer };
+    views.set(b, v);
+  }
+  return v;
+}
+
 export class GuestMemory {
   private memory: WebAssembly.Memory | undefined;
   private buffer: ArrayBufferLike | undefined;
@@ -35,9 +54,10 @@ export class GuestMemory {
     const b = m.buffer;
     if (b !== this.buffer) {
       this.buffer = b;
-      this.u8 = new Uint8Array(b);
-      this.dv = new DataView(b);
-      this.shared = typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer;
+      const v = viewsOf(b);
+      this.u8 = v.u8;
+      this.dv = v.dv;
+      this.shared = v.shared;
     }
   }
 
