@@ -32,34 +32,18 @@ const CASES: [string, Uint8Array, RunOptions][] = [
 ];
 
 /**
- * A pipe nobody reads, written through a blocking descriptor: once its buffer is full a write blocks the
- * writing thread for good (a host call the in-thread deadline cannot reach; stdin reads now wait in slices).
+ * A FIFO with both ends held open here, neither used: `fd` is its read end ('starved': stdin that never sends) or
+ * its blocking write end ('unread': once the pipe buffer is full, a write blocks the writing thread for good, a
+ * host call the in-thread deadline cannot reach).
  */
-function unreadPipe(): { fd: number; close(): void } {
+function idlePipe(kind: 'starved' | 'unread'): { fd: number; close(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'warden-fifo-'));
   const path = join(dir, 'fifo');
   execFileSync('mkfifo', [path]);
   const r = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
-  const w = openSync(path, fsc.O_WRONLY);
+  const w = openSync(path, kind === 'unread' ? fsc.O_WRONLY : fsc.O_WRONLY | fsc.O_NONBLOCK);
   return {
-    fd: w,
-    close() {
-      closeSync(w);
-      closeSync(r);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A pipe whose reader never gets data (the write end is held open): stdin that never sends. */
-function starvedPipe(): { fd: number; close(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-fifo-'));
-  const path = join(dir, 'fifo');
-  execFileSync('mkfifo', [path]);
-  const r = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
-  const w = openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK);
-  return {
-    fd: r,
+    fd: kind === 'unread' ? w : r,
     close() {
       closeSync(w);
       closeSync(r);
@@ -76,10 +60,10 @@ const isKind = (kind: string) => (e: unknown): boolean => {
 
 describe('worker pool', () => {
   let pool: WorkerPool;
-  let pipe: ReturnType<typeof starvedPipe>;
+  let pipe: ReturnType<typeof idlePipe>;
   before(() => {
     pool = createWorkerPool({ size: 2, graceMs: 100 });
-    pipe = starvedPipe();
+    pipe = idlePipe('starved');
   });
   after(async () => {
     await pool.close();
@@ -126,7 +110,7 @@ describe('worker pool', () => {
 
   it('terminates and replaces a worker blocked in a host call past its deadline', async () => {
     const before = pool.replaced;
-    const out = unreadPipe();
+    const out = idlePipe('unread');
     let r: RunResult;
     try {
       r = await pool.run(FLOOD, { stdout: { fd: out.fd }, limits: { timeoutMs: 50 } });
