@@ -2,6 +2,7 @@
 // deadline), output per call, a trap or limit poisons the instance, close() ends it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { compile, WardenError } from '../src/index.js';
 import { wat } from './api-modules.js';
 
@@ -68,6 +69,16 @@ describe('long-lived instances', () => {
       await assert.rejects(inst.call('forever'), isKind('timeout'));
       await assert.rejects(inst.call('add', 1, 2), isKind('poisoned'));
       assert.equal(inst.failed?.kind, 'timeout');
+    } finally {
+      inst.close();
+    }
+  });
+
+  it("a call looping over heavy WASI calls also ends at the call's deadline (the calls read it, not only fuel refills)", async () => {
+    const heavy = readFileSync(new URL('../../test/guests/limits/heavy_writes.wat', import.meta.url), 'utf8').replace('(export "_start")', '(export "flood")');
+    const inst = await (await compile(await wat(heavy))).instantiate({ limits: { timeoutMs: 100, stdoutBytes: 256 * 1024 * 1024 } });
+    try {
+      await assert.rejects(inst.call('flood'), isKind('timeout'));
     } finally {
       inst.close();
     }

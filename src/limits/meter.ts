@@ -40,9 +40,8 @@ export class LimitMeter {
     readonly timeoutMs: number,
     private readonly slice: bigint = FUEL_SLICE,
     /** The run's ending, shared with its WASI functions: once the run ended (proc_exit or a limit), a refill re-throws it. */
-    readonly ending: RunEnding = { ended: undefined, clock: undefined, calls: 0 },
+    readonly ending: RunEnding = { ended: undefined },
   ) {
-    ending.clock = this;
     this.lastRefillAt = performance.now();
     this.deadline = this.lastRefillAt + timeoutMs;
     this.nextSlice = slice < FIRST_FUEL_SLICE ? slice : FIRST_FUEL_SLICE;

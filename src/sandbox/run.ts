@@ -264,7 +264,7 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
   const o = checkOptions(options);
   // One ending for every host function of the run (WASI and fuel): once proc_exit or a limit ended it, each
   // later host call re-throws that ending, so a guest that catches the exception gets no further.
-  const state: RunEnding = { ended: undefined, clock: undefined, calls: 0 };
+  const state: RunEnding = { ended: undefined };
   const meter = new LimitMeter(o.fuel, o.timeoutMs, undefined, state);
   const stdout = makeSink(o.stdout, 1);
   const stderr = makeSink(o.stderr, 2);

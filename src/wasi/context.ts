@@ -5,7 +5,7 @@ import { Errno, errnoOf } from './errno.js';
 import { FdTable } from './fd-table.js';
 import { OutputFd, PreopenFd, StdinFd } from './fds.js';
 import { GuestMemory, encodeUtf8 } from './memory.js';
-import { checkClock, HOST_CALLS_PER_CLOCK_CHECK, ProcExit, RunAbort, type RunEnding, type WasiOptions } from './options.js';
+import { HOST_CALLS_PER_CLOCK_CHECK, ProcExit, RunAbort, type RunEnding, type WasiOptions } from './options.js';
 import { FUNCTIONS, type EncodedList, type FunctionDef, type WasiState } from './preview1.js';
 import { formatErrno, formatOutputs, traceLine } from './trace.js';
 
@@ -98,14 +98,19 @@ export class WasiContext {
   private readonly fds = new FdTable();
   /** Set once ProcExit or RunAbort has been thrown: every later call re-throws it. */
   private readonly ending: RunEnding;
+  /** The run's deadline, read every HOST_CALLS_PER_CLOCK_CHECK calls (and by sleeps and stdin reads). */
+  private readonly deadline: WasiOptions['deadline'];
+  /** Calls since the deadline was last read. */
+  private calls = 0;
 
   constructor(opts: WasiOptions) {
-    this.ending = opts.ending ?? { ended: undefined, clock: undefined, calls: 0 };
+    this.ending = opts.ending ?? { ended: undefined };
+    this.deadline = opts.deadline;
     const flushOutput = (): void => {
       opts.stdout.flush?.();
       opts.stderr.flush?.();
     };
-    this.fds.add(new StdinFd(opts.stdin, flushOutput, this.ending));
+    this.fds.add(new StdinFd(opts.stdin, flushOutput, opts.deadline));
     this.fds.add(new OutputFd(opts.stdout, opts.stdoutCap, 'stdout', opts.stderr));
     this.fds.add(new OutputFd(opts.stderr, opts.stderrCap, 'stderr', opts.stdout));
     for (const p of opts.preopens) this.fds.add(new PreopenFd(p.dir, p.guestPath));
@@ -136,6 +141,14 @@ export class WasiContext {
     this.fds.closeAll();
   }
 
+  /** Every HOST_CALLS_PER_CLOCK_CHECK calls: ends the run if its deadline has passed. */
+  private tick(): void {
+    if (++this.calls < HOST_CALLS_PER_CLOCK_CHECK) return;
+    this.calls = 0;
+    const d = this.deadline;
+    if (d !== undefined && performance.now() >= d.at) throw (this.ending.ended ??= d.expired());
+  }
+
   /** Turns a thrown value into the errno the guest sees; ProcExit/RunAbort end the run. */
   private fault(err: unknown): number {
     if (err instanceof ProcExit || err instanceof RunAbort) {
@@ -153,7 +166,7 @@ export class WasiContext {
     return (a, b, c, d, e, f, g, hh, i) => {
       const ended = ending.ended;
       if (ended !== undefined) throw ended;
-      if ((ending.calls = (ending.calls ?? 0) + 1) >= HOST_CALLS_PER_CLOCK_CHECK) checkClock(ending);
+      this.tick();
       try {
         mem.refresh();
         return h(s, a, b, c, d, e, f, g, hh, i);
@@ -171,7 +184,7 @@ export class WasiContext {
     return (a, b, c, d, e, f, g, hh, i) => {
       const ended = ending.ended;
       if (ended !== undefined) throw ended;
-      if ((ending.calls = (ending.calls ?? 0) + 1) >= HOST_CALLS_PER_CLOCK_CHECK) checkClock(ending);
+      this.tick();
       const args = [a, b, c, d, e, f, g, hh, i];
       let result: number;
       try {

@@ -7,7 +7,7 @@ import { WardenError } from '../errors.js';
 import { FileType, type DirEntry, type DirNode, type FileNode, type Stat, type TimeSpec } from '../fs/types.js';
 import { Errno, WasiError, fail } from './errno.js';
 import { FdFlags, REPORTED_RIGHTS, Whence } from './constants.js';
-import { RunAbort, type InputSource, type OutputSink, type RunEnding } from './options.js';
+import { RunAbort, type InputSource, type OutputSink, type WasiOptions } from './options.js';
 
 const EBADF = new WasiError(Errno.BADF);
 const ESPIPE = new WasiError(Errno.SPIPE);
@@ -122,8 +122,8 @@ export class StdinFd extends Fd {
     private readonly src: InputSource,
     /** Called before every read (flushes buffered guest output, e.g. a prompt). */
     private readonly beforeRead: () => void = () => {},
-    /** The run's ending: its clock bounds how long a read waits for input. */
-    private readonly ending?: RunEnding,
+    /** The run's deadline: it bounds how long a read waits for input. */
+    private readonly deadline?: WasiOptions['deadline'],
   ) {
     super();
     this.filetype = src.kind === 'fd' && isatty(src.fd) ? FileType.CHARACTER_DEVICE : FileType.UNKNOWN;
@@ -145,8 +145,8 @@ export class StdinFd extends Fd {
     // Host fd: read into a host buffer (guest memory may be shared), then copy.
     const len = Math.min(dst.length, 1 << 16);
     if (!this.scratch || this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, 4096));
-    const clock = this.ending?.clock;
-    const fd = clock !== undefined ? (this.nonBlocking ??= reopenNonBlocking(src.fd)) : -1;
+    const deadline = this.deadline;
+    const fd = deadline !== undefined ? (this.nonBlocking ??= reopenNonBlocking(src.fd)) : -1;
     let waitMs = 0.05;
     for (;;) {
       try {
@@ -157,9 +157,9 @@ export class StdinFd extends Fd {
         const code = (e as { code?: string }).code;
         if (code === 'EAGAIN') {
           // No input yet: wait a little longer each time (up to 5 ms), never past the deadline.
-          if (clock !== undefined) {
-            const left = clock.deadline - performance.now();
-            if (left <= 0) throw clock.timeout();
+          if (deadline !== undefined) {
+            const left = deadline.at - performance.now();
+            if (left <= 0) throw deadline.expired();
             if (waitMs > left) waitMs = left;
           }
           Atomics.wait(SLEEP_CELL, 0, 0, waitMs);

@@ -1,5 +1,4 @@
 // What a WASI preview1 context is built from: the capabilities the host grants to one run.
-import { performance } from 'node:perf_hooks';
 import type { DirNode } from '../fs/types.js';
 import type { WardenError } from '../errors.js';
 
@@ -67,25 +66,14 @@ export interface WasiOptions {
 /** How a run ended, once it has: one cell shared by all of the run's host functions. */
 export interface RunEnding {
   ended: ProcExit | RunAbort | undefined;
-  /**
-   * The run's deadline (its LimitMeter), read by WASI calls every HOST_CALLS_PER_CLOCK_CHECK calls: fuel buys
-   * little of a host call's time, so a guest looping over heavy calls (64 KiB writes of 4,096 pieces, say) would
-   * otherwise see its deadline only at the next refill, seconds later.
-   */
-  clock?: { readonly deadline: number; timeout(): RunAbort };
-  /** WASI calls since the clock was last read. */
-  calls?: number;
 }
 
-/** WASI calls between two readings of the run's clock (a reading costs ~50-80 ns, a call's own work more). */
+/**
+ * WASI calls between two readings of the run's deadline (a reading costs ~50-80 ns, a call's own work more). Fuel
+ * buys little of a host call's time, so a guest looping over heavy calls (64 KiB writes of 4,096 pieces, say)
+ * would otherwise see its deadline only at the next refill, seconds later.
+ */
 export const HOST_CALLS_PER_CLOCK_CHECK = 8;
-
-/** Ends the run if its deadline has passed (a WASI call's check, every HOST_CALLS_PER_CLOCK_CHECK calls). */
-export function checkClock(ending: RunEnding): void {
-  ending.calls = 0;
-  const clock = ending.clock;
-  if (clock !== undefined && performance.now() >= clock.deadline) throw clock.timeout();
-}
 
 /** Thrown (through the guest's frames) by proc_exit: ends the guest, never the host. */
 export class ProcExit {
