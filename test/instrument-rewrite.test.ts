@@ -75,6 +75,27 @@ test('refuses functions V8 cannot take once metered, or would compile for minute
   assert.throws(() => instrument(funcs(3)), /unsupported: module with too many loops for their functions \(the sum of each function's loop count squared passes 8388608; V8's compile time grows with it\) at offset 0x/);
 });
 
+test("a function's loops past the first 256 (charged inside the loop, not in the two-loop form) cost the same fuel per iteration", async () => {
+  /** `loops` loops in a row, each running `n` times (n is the parameter). */
+  const module = (loops: number): Promise<Uint8Array> =>
+    wat(`(module (func (export "f") (param $n i32) (local $i i32)
+      ${'(local.set $i (local.get $n)) (loop $l (local.set $i (i32.sub (local.get $i) (i32.const 1))) (br_if $l (local.get $i)))\n'.repeat(loops)}))`);
+  const perIteration = async (loops: number): Promise<bigint> => {
+    const bytes = await module(loops);
+    const a = load(bytes);
+    a.exports.f!(10);
+    const b = load(bytes);
+    b.exports.f!(20);
+    return (b.used() - a.used()) / 10n;
+  };
+  const one = await perIteration(1);
+  assert.ok(one > 0n);
+  assert.equal(await perIteration(300), 300n * one);
+  // and a budget runs out inside one of the later loops as it should
+  const m = load(await module(300), 300n * 100n * one);
+  assert.throws(() => m.exports.f!(1000), /fuel exhausted/);
+});
+
 test('says what the host must supply', async () => {
   const { requires } = instrument(await wat(`(module (memory (export "memory") 1) (global (export "__warden_fuel") i32 (i32.const 0)) (func (export "f")))`), { memoryBytes: 1 << 20 });
   assert.deepEqual(requires.fuel, { ...FUEL_IMPORT, signature: '(i64) -> i64', global: '__warden_fuel_1' });

@@ -118,6 +118,11 @@ export const MAX_LOOPS_PER_FUNCTION = 2048;
  * functions. binaryen's wasm-opt.wasm (17,492 loops in 12,353 functions) sums to 545,252.
  */
 export const MAX_LOOP_WORK = 1 << 23;
+/**
+ * Loops of one function that get the two-loop form (the host call outside the loop, see case 0x03); later ones
+ * charge inside the loop. Real functions have fewer (wasm-opt.wasm: 343 at most), so their code is unchanged.
+ */
+const WRAPPED_LOOPS = 256;
 /** V8's limit on the locals of one function (parameters included). */
 const MAX_LOCALS = 50000;
 
@@ -1071,7 +1076,9 @@ export class BodyRewriter {
           const bt = c.pos;
           const b = buf[bt]!;
           c.skipBlockType(types);
-          const wrap = localMode && b >= 0x40 && b < 0x80;
+          // Only a function's first WRAPPED_LOOPS loops take the two-loop form: it doubles the loops V8's optimiser
+          // sees, whose work grows with their square.
+          const wrap = localMode && b >= 0x40 && b < 0x80 && this.loops <= WRAPPED_LOOPS;
           if (wrap) {
             this.flushCopy(at);
             out.byte(0x02);
