@@ -64,6 +64,8 @@ export const SERVER_SOFTWARE = `Warden/${VERSION} WAGI/1`;
 const STDERR_LOG_BYTES = 4096;
 const RELOAD_DEBOUNCE_MS = 150;
 const EMPTY = Buffer.alloc(0);
+/** Response bodies up to this size are handed to Node as a latin1 string (see respond()). */
+const SMALL_BODY_BYTES = 4096;
 
 /** What a client is told: a status and a short reason, never guest internals. */
 const ERROR_BODIES: Record<number, string> = {
@@ -143,7 +145,9 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       rec.error = `response headers refused: ${(e as Error).message}`;
       return respondError(res, rec, 500);
     }
-    res.end(buf);
+    // A small body goes out as a latin1 string (byte for byte the same): Node then writes the header block and
+    // the body as one string in one write, where a Buffer body is a second chunk (corked, then a writev).
+    res.end(buf.length <= SMALL_BODY_BYTES ? buf.toString('latin1') : buf, 'latin1');
   }
 
   function respondError(res: ServerResponse, rec: RequestRecord, status: number, close = false): void {
