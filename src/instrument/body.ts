@@ -35,6 +35,8 @@ export interface BodyContext {
   readonly variants?: Uint8Array;
   /** Call sites of local-mode functions to PENDING functions (3 numbers each: callee, flush position, reload position). */
   readonly sites?: { data: number[] };
+  /** Whether the results of type index `a` and of defined function `f` are encoded alike (with variants). */
+  readonly sameResults?: (a: number, f: number) => boolean;
 }
 
 /** States of a defined function for register variants: may be reached from outside the module's direct calls. */
@@ -572,6 +574,8 @@ export class BodyRewriter {
   /** Some body rewritten so far allocates GC objects (struct.new*, array.new*). */
   allocates = false;
   private calls = false;
+  /** The type index of the function being rewritten. */
+  private typeIndex = 0;
   /** The function has exits a register variant cannot have (a conditional branch out, a throw). */
   private noVariant = false;
   // A PENDING function in local mode, written so that it can become a register variant in place (see toVariant):
@@ -633,11 +637,9 @@ export class BodyRewriter {
    * Rewrites one function body (c positioned at its locals, c.end = end of body) of type `typeIndex` into `out`.
    * The counter lives in a local of the function (loaded at entry and after calls, stored before calls and
    * exits), so that V8 keeps it in a register; functions with exception handling keep it in the global.
-   */
-  /**
    * A function that is PENDING in ctx.variants (`func`: its defined index) and turns out to have no calls (nor
-   * exits a variant cannot have) becomes a register variant (VARIANT): its type index is then ctx's variant of
-   * its type.
+   * exits a variant cannot have) becomes a register variant (VARIANT), its counter a parameter: its type index
+   * is then ctx's variant of its type.
    */
   rewrite(c: Cursor, out: Out, typeIndex: number, func = -1): void {
     const start = c.pos;
@@ -1042,7 +1044,6 @@ export class BodyRewriter {
     this.out.bytes(this.t.b, this.t.reloadS, this.t.reloadE);
   }
 
-
   /**
    * The locals of a PENDING function (c past its local groups, `groups` of them from `groupsStart`): the i64
    * counter right after the parameters, the declared locals but the first (`move`: there is one), the first,
@@ -1133,6 +1134,8 @@ export class BodyRewriter {
     if (op === 0xd2) c.fail('undeclared function reference', at);
     this.calls = true;
     if (op === 0x12) {
+      // (return_call checks that the callee's results are the caller's; call + return would not)
+      if (!ctx.sameResults!(this.typeIndex, d)) c.unsupported("return_call of a function whose results are not the caller's, byte for byte", at);
       this.escape(0, this.refundAt(at, 0));
       this.flushAt(at);
     }
@@ -1187,6 +1190,7 @@ export class BodyRewriter {
     this.calls = false;
     this.noVariant = false;
     this.nFlush = 0;
+    this.typeIndex = typeIndex;
     const buf = c.buf;
     const params = ctx.paramCounts[typeIndex] ?? -1;
     if (params < 0) c.fail(`function type ${typeIndex} is not a function type`);

@@ -406,6 +406,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     map: new OffsetMap(),
     variants,
     sites,
+    sameResults: (a, f) => {
+      const b = funcTypes[f]!;
+      const n = sigs[4 * a + 3]! - sigs[4 * a + 1]!;
+      if (n !== sigs[4 * b + 3]! - sigs[4 * b + 1]!) return false;
+      for (let i = 0; i < n; i++) if (bytes[sigs[4 * a + 1]! + i] !== bytes[sigs[4 * b + 1]! + i]) return false;
+      return true;
+    },
   };
   const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
   const rewriters: BodyRewriter[] = [];
