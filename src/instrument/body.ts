@@ -35,8 +35,10 @@ export interface BodyContext {
   readonly variants?: Uint8Array;
   /** Call sites of local-mode functions to PENDING functions (3 numbers each: callee, flush position, reload position). */
   readonly sites?: { data: number[] };
-  /** Whether the results of type index `a` and of defined function `f` are encoded alike (with variants). */
-  readonly sameResults?: (a: number, f: number) => boolean;
+  /** Result count of each type index (-1 if not a function type); needed with variants. */
+  readonly resultCounts?: readonly number[];
+  /** Type index of each defined function; needed with variants. */
+  readonly funcTypes?: readonly number[];
 }
 
 /** States of a defined function for register variants: may be reached from outside the module's direct calls. */
@@ -1134,8 +1136,9 @@ export class BodyRewriter {
     if (op === 0xd2) c.fail('undeclared function reference', at);
     this.calls = true;
     if (op === 0x12) {
-      // (return_call checks that the callee's results are the caller's; call + return would not)
-      if (!ctx.sameResults!(this.typeIndex, d)) c.unsupported("return_call of a function whose results are not the caller's, byte for byte", at);
+      // return_call checks that the callee's results match the caller's; call + return checks their types
+      // too (the last ones on the stack), but would take more results, or fewer over other values
+      if (ctx.resultCounts![this.typeIndex] !== ctx.resultCounts![ctx.funcTypes![d]!]) c.fail('type mismatch: return_call of a function with another number of results', at);
       this.escape(0, this.refundAt(at, 0));
       this.flushAt(at);
     }

@@ -393,6 +393,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
 
   const fuelType = paramCounts.length;
   const sites = { data: [] as number[] };
+  const resultCounts = paramCounts.map((np, t) => (np < 0 ? -1 : new Cursor(bytes, sigs[4 * t + 1]!, sigs[4 * t + 2]!).u32()));
   const ctx: BodyContext = {
     importedFuncs,
     fuelGlobal: importedGlobals + definedGlobals,
@@ -406,13 +407,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     map: new OffsetMap(),
     variants,
     sites,
-    sameResults: (a, f) => {
-      const b = funcTypes[f]!;
-      const n = sigs[4 * a + 3]! - sigs[4 * a + 1]!;
-      if (n !== sigs[4 * b + 3]! - sigs[4 * b + 1]!) return false;
-      for (let i = 0; i < n; i++) if (bytes[sigs[4 * a + 1]! + i] !== bytes[sigs[4 * b + 1]! + i]) return false;
-      return true;
-    },
+    resultCounts,
+    funcTypes,
   };
   const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
   const rewriters: BodyRewriter[] = [];
