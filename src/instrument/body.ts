@@ -26,7 +26,29 @@ export interface BodyContext {
   readonly structFields?: readonly number[];
   /** Where copied code went: (output offset, input offset, length) triples, in output order. */
   readonly map: OffsetMap;
+  /**
+   * Register variants (see index.ts): per defined function (input numbering, imports excluded) PUBLIC, PENDING,
+   * VARIANT or PLAIN; absent: no variants. Bodies read and update it: a function is rewritten as a variant when
+   * it is PENDING then, and a ref.func, a return_call or a call from a global-mode function makes a PENDING one
+   * PUBLIC.
+   */
+  readonly variants?: Uint8Array;
+  /** Call sites of local-mode functions to PENDING functions (3 numbers each: callee, flush position, reload position). */
+  readonly sites?: { data: number[] };
+  /** Result count of each type index (-1 if not a function type); needed with variants. */
+  readonly resultCounts?: readonly number[];
+  /** Type index of each defined function; needed with variants. */
+  readonly funcTypes?: readonly number[];
 }
+
+/** States of a defined function for register variants: may be reached from outside the module's direct calls. */
+export const PUBLIC = 0;
+/** Private (only called directly), not rewritten yet. */
+export const PENDING = 1;
+/** Rewritten as a register variant: the counter is its last parameter and its last result. */
+export const VARIANT = 2;
+/** Private, rewritten as usual (it calls, or has exits a variant cannot have). */
+export const PLAIN = 3;
 
 /** Output -> input offsets of the code copied unchanged (for trap locations in terms of the original module). */
 export class OffsetMap {
@@ -125,6 +147,9 @@ export const MAX_LOOP_WORK = 1 << 23;
 const WRAPPED_LOOPS = 256;
 /** V8's limit on the locals of one function (parameters included). */
 const MAX_LOCALS = 50000;
+
+/** Bodies up to this many bytes may become register variants. */
+const MAX_VARIANT_BODY = 2048;
 
 /** Numbers saved per control frame for a suspended segment. */
 const SAVED = 7;
@@ -229,8 +254,9 @@ export interface ConstAlloc {
  * renumbering function indices of ref.func; type indices (GC allocations, heap types) must be below `types`.
  * With `alloc`, adds up the GC objects it creates: an array's length must then be an i32.const right
  * before the allocation (anything else is refused: its size would not be known before instantiation).
+ * With `variants`, a defined function it references becomes PUBLIC there.
  */
-export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types = Infinity, alloc?: ConstAlloc): void {
+export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types = Infinity, alloc?: ConstAlloc, variants?: Uint8Array): void {
   let from = c.pos;
   // the value of an i32.const ending at lastConstEnd
   let lastConst = 0;
@@ -262,6 +288,7 @@ export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types 
     }
     if (op === 0xd2) {
       const f = c.u32();
+      if (variants && f >= importedFuncs && f - importedFuncs < variants.length) variants[f - importedFuncs] = PUBLIC;
       if (f >= importedFuncs) {
         out.bytes(c.buf, from, at + 1);
         out.u32(f + 1);
@@ -511,6 +538,14 @@ for (let op = 0; op < 256; op++) {
   FAST[op] = op >= 0x20 && op <= 0x22 ? F_LOCAL : op === 0x23 || op === 0x24 ? F_GLOBAL : (kind[info.imm] ?? SLOW);
 }
 
+/**
+ * Local-mode templates by the counter's local index (below 256), shared by all rewriters (allocated once):
+ * filled for the module of the rewriter whose stamp TEMPLATE_STAMPS holds (one module is rewritten at a time).
+ */
+const LOCAL_TEMPLATES: Templates[] = [];
+const TEMPLATE_STAMPS = new Int32Array(256);
+let stamps = 0;
+
 // Modes of one rewrite: counter in a local; in the global.
 const LOCAL = 0;
 const GLOBAL = 1;
@@ -524,9 +559,14 @@ const RETRY_GLOBAL = 1;
  */
 export class BodyRewriter {
   private readonly globalTemplates: Templates;
-  /** Local-mode templates, for the counter in local `localFor`. */
-  private readonly localTemplates = newTemplates();
-  private localFor = -1;
+  /** This rewriter's mark in LOCAL_TEMPLATES (whose entries other rewriters filled for their module are refilled). */
+  private readonly stamp = ++stamps;
+  /** Local-mode templates for a counter local from 256 on, for the counter in local `otherFor`. */
+  private readonly otherTemplates = newTemplates();
+  private otherFor = -1;
+  /** Global-mode pieces around a call to a register variant: the counter from the global into the call, and back. */
+  private readonly toGlobal: Uint8Array;
+  private readonly fromGlobal: Uint8Array;
 
   // Control frames: kind, whether a branch targets its label, labels inserted around frames 1..k (cumulative),
   // where a loop's header cost slot is (-1: not wrapped), the segment each suspended (6 numbers per frame), and
@@ -560,6 +600,21 @@ export class BodyRewriter {
   private loops = 0;
   /** Sum over the module's functions so far of (loops in the function)^2 (at most MAX_LOOP_WORK). */
   private loopWork = 0;
+  /** The type index of the function being rewritten. */
+  private typeIndex = 0;
+  /** The function has exits a register variant cannot have (a conditional branch out, a throw). */
+  private noVariant = false;
+  // A PENDING function in local mode, written so that it can become a register variant in place (see toVariant):
+  // where its locals start, where the counter's local group ends, its local group count, the counter's reload
+  // at entry, and where the global.set of each flush is.
+  private pending = false;
+  private headerAt = 0;
+  private counterGroupEnd = 0;
+  private groupCount = 0;
+  private reloadAt = 0;
+  private reloadEnd = 0;
+  private flushes = new Int32Array(16);
+  private nFlush = 0;
   /** Input bytes not yet copied start here. */
   private copyFrom = 0;
   // The open segment: its charge template in `out` and the cost counted so far. An if/else arm's segment is
@@ -597,6 +652,9 @@ export class BodyRewriter {
   constructor(private readonly ctx: BodyContext) {
     this.globalTemplates = newTemplates();
     fillTemplates(this.globalTemplates, ctx.fuelGlobal, ctx.fuelFunc, -1);
+    const g = this.globalTemplates;
+    this.fromGlobal = g.b.slice(g.getS, g.getE);
+    this.toGlobal = g.b.slice(g.setS, g.setE);
     this.wide = (ctx.memories64?.includes(true) ?? false) || (ctx.tables64?.includes(true) ?? false);
     this.t = this.globalTemplates;
   }
@@ -605,27 +663,84 @@ export class BodyRewriter {
    * Rewrites one function body (c positioned at its locals, c.end = end of body) of type `typeIndex` into `out`.
    * The counter lives in a local of the function (loaded at entry and after calls, stored before calls and
    * exits), so that V8 keeps it in a register; functions with exception handling keep it in the global.
+   * A function that is PENDING in ctx.variants (`func`: its defined index) and turns out to have no calls (nor
+   * exits a variant cannot have) becomes a register variant (VARIANT), its counter a parameter: its type index
+   * is then ctx's variant of its type.
    */
-  rewrite(c: Cursor, out: Out, typeIndex: number): void {
+  rewrite(c: Cursor, out: Out, typeIndex: number, func = -1): void {
     const start = c.pos;
     const outStart = out.pos;
     const map = this.ctx.map;
     const mapN = map.n;
+    const sites = this.ctx.sites?.data;
+    const nSites = sites?.length ?? 0;
     this.c = c;
     this.out = out;
-    if (this.rewriteWith(typeIndex, LOCAL) === DONE) return;
+    const variants = this.ctx.variants;
+    this.pending = variants !== undefined && func >= 0 && variants[func] === PENDING;
+    if (this.pending && c.end - start > MAX_VARIANT_BODY) {
+      // (a large function does enough per call that the counter's store and load around it matter little;
+      // a PENDING one pays for its moved local whether or not it becomes a variant)
+      variants![func] = PLAIN;
+      this.pending = false;
+    }
+    if (this.rewriteWith(typeIndex, LOCAL) === DONE) {
+      // (a ref.func of itself made it PUBLIC meanwhile)
+      if (this.pending && variants![func] === PENDING) {
+        if (!this.calls && !this.noVariant) {
+          this.toVariant(mapN);
+          variants![func] = VARIANT;
+        } else variants![func] = PLAIN;
+      } else if (variants && func >= 0 && variants[func] === PENDING) variants[func] = PLAIN;
+      return;
+    }
     c.pos = start;
     out.pos = outStart;
     map.n = mapN;
+    if (sites) sites.length = nSites;
+    if (this.pending) variants![func] = PLAIN;
+    this.pending = false;
     this.rewriteWith(typeIndex, GLOBAL);
+  }
+
+  /**
+   * Turns the PENDING function just written (in local mode, without calls) into its register variant: the
+   * counter's local becomes the parameter after the others (the local group that declared it is dropped, the
+   * code after it moved back), its reload from the global at entry and the global.set of each flush become
+   * nops: each exit leaves the counter on the stack, the last result.
+   */
+  private toVariant(mapN: number): void {
+    const out = this.out;
+    const b = out.buf;
+    b.fill(0x01, this.reloadAt, this.reloadEnd);
+    const g = this.toGlobal.length;
+    for (let i = 0; i < this.nFlush; i++) b.fill(0x01, this.flushes[i]!, this.flushes[i]! + g);
+    const at = this.headerAt;
+    const n = this.groupCount - 1;
+    let len = 1;
+    for (let v = n; v >= 128; v = Math.floor(v / 128)) len++;
+    const delta = this.counterGroupEnd - at - len;
+    b.copyWithin(at + len, this.counterGroupEnd, out.pos);
+    putLeb(b, at, n);
+    out.pos -= delta;
+    const map = this.ctx.map;
+    for (let i = mapN; i < map.n; i++) map.data[3 * i] -= delta;
   }
 
   private templatesFor(local: number): Templates {
     if (local < 0) return this.globalTemplates;
-    const t = this.localTemplates;
-    if (this.localFor !== local) {
+    if (local < 256) {
+      const t = (LOCAL_TEMPLATES[local] ??= newTemplates());
+      if (TEMPLATE_STAMPS[local] !== this.stamp) {
+        fillTemplates(t, this.ctx.fuelGlobal, this.ctx.fuelFunc, local);
+        TEMPLATE_STAMPS[local] = this.stamp;
+      }
+      return t;
+    }
+    const t = this.otherTemplates;
+    if (this.otherFor !== local) {
       fillTemplates(t, this.ctx.fuelGlobal, this.ctx.fuelFunc, local);
-      this.localFor = local;
+      this.otherFor = local;
     }
     return t;
   }
@@ -935,7 +1050,17 @@ export class BodyRewriter {
   private flushAt(at: number): void {
     if (!this.localMode) return;
     this.flushCopy(at);
-    this.out.bytes(this.t.b, this.t.flushS, this.t.flushE);
+    const t = this.t;
+    if (this.pending) {
+      // (where the global.set is: toVariant turns it into nops)
+      if (this.nFlush === this.flushes.length) {
+        const next = new Int32Array(this.flushes.length * 2);
+        next.set(this.flushes);
+        this.flushes = next;
+      }
+      this.flushes[this.nFlush++] = this.out.pos + t.getE - t.getS;
+    }
+    this.out.bytes(t.b, t.flushS, t.flushE);
   }
 
   /** Local mode: reload the counter after the instruction ending at c.pos (a call). */
@@ -943,6 +1068,143 @@ export class BodyRewriter {
     if (!this.localMode) return;
     this.flushCopy(this.c.pos);
     this.out.bytes(this.t.b, this.t.reloadS, this.t.reloadE);
+  }
+
+  /**
+   * The locals of a PENDING function (c past its local groups, `groups` of them from `groupsStart`): the i64
+   * counter right after the parameters, the declared locals but the first (`move`: there is one), the first,
+   * the i32 scratch local (the i64 one is written by the caller).
+   */
+  private pendingLocals(groups: number, groupsStart: number, move: boolean): void {
+    const out = this.out;
+    const c = this.c;
+    const buf = c.buf;
+    let count = groups + 2 + (this.wide ? 1 : 0);
+    if (move && buf[groupsStart] !== 1) count++; // (the first group keeps the others)
+    this.headerAt = out.pos;
+    this.groupCount = count;
+    out.u32(count);
+    out.byte(1);
+    out.byte(0x7e);
+    this.counterGroupEnd = out.pos;
+    if (move) {
+      const g = new Cursor(buf, groupsStart);
+      const n1 = g.u32();
+      const first = g.pos;
+      g.skipValType(this.ctx.paramCounts.length);
+      const firstEnd = g.pos;
+      if (n1 > 1) {
+        out.u32(n1 - 1);
+        out.bytes(buf, first, firstEnd);
+      }
+      out.bytes(buf, firstEnd, c.pos);
+      out.byte(1);
+      out.bytes(buf, first, firstEnd);
+    } else out.bytes(buf, groupsStart, c.pos);
+    out.byte(1);
+    out.byte(0x7f);
+  }
+
+  /** A PENDING function's local.get/set/tee (`op`) of its first declared local, which moved to index `to`. */
+  private moveLocal(at: number, op: number, to: number): void {
+    this.flushCopy(at);
+    this.out.byte(op);
+    this.out.u32(to);
+    this.copyFrom = this.c.pos;
+  }
+
+  /** call, return_call or ref.func (`op` at `at`, c past it). */
+  private callOp(at: number, op: number): void {
+    const c = this.c;
+    const ctx = this.ctx;
+    const fi = c.u32();
+    if (ctx.variants && fi >= ctx.importedFuncs && this.variantCall(at, op, fi)) return;
+    if (op !== 0xd2) {
+      this.calls = true;
+      if (op === 0x12) this.escape(0, this.refundAt(at, 0)); // return_call: an exit
+      this.flushAt(at);
+    }
+    if (fi >= ctx.importedFuncs) {
+      // written anew (an offset inside it maps to the instruction's start)
+      this.flushCopy(at);
+      this.out.byte(op);
+      this.out.u32(fi + 1);
+      this.copyFrom = c.pos;
+    }
+    if (op === 0x10) this.reloadHere();
+  }
+
+  /**
+   * call, return_call or ref.func (`op`, at `at`, c past it) of the defined function fi when the module has
+   * register variants: writes a call of a variant and returns true; otherwise (the caller writes the
+   * instruction as usual) makes a PENDING function referenced, tail-called or called from a global-mode
+   * function PUBLIC.
+   */
+  private variantCall(at: number, op: number, fi: number): boolean {
+    const c = this.c;
+    const ctx = this.ctx;
+    const variants = ctx.variants!;
+    const d = fi - ctx.importedFuncs;
+    const state = d < variants.length ? variants[d]! : PUBLIC;
+    if (state !== VARIANT && state !== PENDING) return false;
+    if (op === 0x10 && this.localMode) {
+      this.calls = true;
+      this.callSite(at, fi, state === PENDING ? d : -1);
+      return true;
+    }
+    if (state === PENDING) {
+      variants[d] = PUBLIC;
+      return false;
+    }
+    // (a declared reference is PUBLIC: one to a variant is to a function the module does not declare)
+    if (op === 0xd2) c.fail('undeclared function reference', at);
+    this.calls = true;
+    if (op === 0x12) {
+      // return_call checks that the callee's results match the caller's; call + return checks their types
+      // too (the last ones on the stack), but would take more results, or fewer over other values
+      if (ctx.resultCounts![this.typeIndex] !== ctx.resultCounts![ctx.funcTypes![d]!]) c.fail('type mismatch: return_call of a function with another number of results', at);
+      this.escape(0, this.refundAt(at, 0));
+      this.flushAt(at);
+    }
+    this.callGlobal(at, fi, op === 0x12);
+    return true;
+  }
+
+  /**
+   * Local mode: `call fi` (at `at`, c past it) of a register variant: the counter goes in as the last
+   * argument and comes back as the last result. For a callee not rewritten yet (defined index `pending`), the
+   * usual flush and reload are written and noted in ctx.sites: if it becomes a variant, the global.set before
+   * the call and the global.get after it are turned into nops (index.ts), leaving the same code.
+   */
+  private callSite(at: number, fi: number, pending: number): void {
+    const out = this.out;
+    const t = this.t;
+    this.flushCopy(at);
+    out.bytes(t.b, t.getS, t.getE);
+    const flushAt = out.pos;
+    if (pending >= 0) out.bytes(this.toGlobal);
+    out.byte(0x10);
+    out.u32(fi + 1);
+    const reloadAt = out.pos;
+    if (pending >= 0) out.bytes(this.fromGlobal);
+    out.bytes(t.b, t.setS, t.setE);
+    this.copyFrom = this.c.pos;
+    if (pending >= 0) this.ctx.sites!.data.push(pending, flushAt, reloadAt);
+  }
+
+  /**
+   * Global mode, or a tail call (`ret`, the counter already flushed): a call (at `at`, c past it) of the
+   * register variant fi takes the counter from the global and puts it back (then returns, for a tail call).
+   */
+  private callGlobal(at: number, fi: number, ret: boolean): void {
+    const out = this.out;
+    this.flushCopy(at);
+    out.bytes(this.fromGlobal);
+    out.byte(0x10);
+    out.u32(fi + 1);
+    out.bytes(this.toGlobal);
+    if (ret) out.byte(0x0f);
+    this.copyFrom = this.c.pos;
   }
 
   /** One rewrite; in LOCAL mode it may ask for another mode (having written garbage). */
@@ -954,6 +1216,9 @@ export class BodyRewriter {
     this.localMode = localMode;
     this.calls = false;
     this.loops = 0;
+    this.noVariant = false;
+    this.nFlush = 0;
+    this.typeIndex = typeIndex;
     const buf = c.buf;
     const params = ctx.paramCounts[typeIndex] ?? -1;
     if (params < 0) c.fail(`function type ${typeIndex} is not a function type`);
@@ -970,26 +1235,41 @@ export class BodyRewriter {
     }
     const added = (localMode ? 2 : 1) + (this.wide ? 1 : 0);
     if (locals + added > MAX_LOCALS) c.unsupported(`function with ${locals} locals (metering adds ${added}, and V8 takes at most ${MAX_LOCALS})`, groupsStart);
-    const T = locals;
-    this.T = T;
-    out.u32(groups + (localMode ? 2 : 1) + (this.wide ? 1 : 0));
-    out.bytes(buf, groupsStart, c.pos);
-    out.byte(1);
-    out.byte(0x7f);
-    if (localMode) {
-      out.byte(1);
-      out.byte(0x7e);
-    }
+    // A PENDING function (local mode) has its counter right after the parameters, where a register variant
+    // has it (toVariant): its first declared local moves to the end (index `locals`; `moved`: its old index).
+    let moved = -1;
+    let T = locals;
+    let counter = locals + 1;
     this.staticGc = 0;
     this.W = -1;
+    if (localMode && this.pending) {
+      if (groups > 0 && buf[groupsStart] === 0) this.pending = false; // (an empty first group: no variant)
+      else {
+        counter = params;
+        T = locals + 1;
+        if (locals > params) moved = params;
+        this.pendingLocals(groups, groupsStart, moved >= 0);
+      }
+    }
+    if (!this.pending || !localMode) {
+      out.u32(groups + (localMode ? 2 : 1) + (this.wide ? 1 : 0));
+      out.bytes(buf, groupsStart, c.pos);
+      out.byte(1);
+      out.byte(0x7f);
+      if (localMode) {
+        out.byte(1);
+        out.byte(0x7e);
+      }
+    }
+    this.T = T;
     if (this.wide) {
       // the i64 scratch local (after the counter local in local mode)
-      this.W = T + (localMode ? 2 : 1);
+      this.W = localMode ? Math.max(T, counter) + 1 : T + 1;
       out.byte(1);
       out.byte(0x7e);
     }
 
-    const t = this.templatesFor(localMode ? T + 1 : -1);
+    const t = this.templatesFor(localMode ? counter : -1);
     this.t = t;
     this.sp = 0;
     this.kinds[0] = FUNC;
@@ -1003,7 +1283,9 @@ export class BodyRewriter {
     this.nRef = 0;
     this.copyFrom = c.pos;
 
+    this.reloadAt = out.pos;
     if (localMode) out.bytes(t.b, t.reloadS, t.reloadE);
+    this.reloadEnd = out.pos;
     this.open(c.pos, true);
     // The open segment's cost, kept in a local in the loop (this.cost is synced around the segment methods).
     let cost = 0;
@@ -1046,10 +1328,13 @@ export class BodyRewriter {
           c.skip(8);
           cost++;
           continue;
-        case F_LOCAL:
-          if (c.u32() >= locals) c.fail('unknown local', at);
+        case F_LOCAL: {
+          const x = c.u32();
+          if (x >= locals) c.fail('unknown local', at);
+          if (x === moved) this.moveLocal(at, op, locals);
           cost++;
           continue;
+        }
         case F_GLOBAL:
           if (c.u32() >= ctx.fuelGlobal) c.fail('unknown global', at);
           cost++;
@@ -1242,6 +1527,7 @@ export class BodyRewriter {
           // br_on_non_null
           const l = c.u32();
           if (l > this.sp) c.fail('unknown label', at);
+          if (l === this.sp && op !== 0x0c) this.noVariant = true; // a conditional exit
           this.mark(l, op === 0x0c && this.refundAt(at, this.sp - l));
           if (l === this.sp) this.flushAt(at); // an exit
           cost++;
@@ -1270,6 +1556,7 @@ export class BodyRewriter {
             moved ||= this.relabel(l) !== l;
           }
           this.escape(outermost, false);
+          if (exits) this.noVariant = true;
           if (exits) this.flushAt(at);
           cost++;
           if (moved) {
@@ -1289,6 +1576,7 @@ export class BodyRewriter {
         case 0x09: // rethrow
         case 0x0a: // throw_ref
           if (op !== 0x0f && op !== 0x0a) c.skipLeb(5);
+          if (op !== 0x0f) this.noVariant = true; // a throw leaves without the counter
           this.escape(0, this.refundAt(at, 0));
           this.flushAt(at);
           cost++;
@@ -1307,25 +1595,10 @@ export class BodyRewriter {
           continue;
         case 0x10: // call
         case 0x12: // return_call
-        case 0xd2: {
-          // ref.func
-          if (op !== 0xd2) {
-            this.calls = true;
-            if (op === 0x12) this.escape(0, this.refundAt(at, 0)); // return_call: an exit
-            this.flushAt(at);
-          }
-          const fi = c.u32();
+        case 0xd2: // ref.func
+          this.callOp(at, op);
           cost++;
-          if (fi >= ctx.importedFuncs) {
-            // written anew (an offset inside it maps to the instruction's start)
-            this.flushCopy(at);
-            out.byte(op);
-            out.u32(fi + 1);
-            this.copyFrom = c.pos;
-          }
-          if (op === 0x10) this.reloadHere();
           continue;
-        }
         case 0x40: {
           // memory.grow
           const mem = c.u32();
@@ -1426,6 +1699,7 @@ export class BodyRewriter {
             const labelEnd = c.pos;
             c.skipHeapType(types);
             c.skipHeapType(types);
+            if (l === this.sp) this.noVariant = true;
             this.mark(l);
             if (l === this.sp) this.flushAt(at); // an exit
             const nl = this.relabel(l);

@@ -21,7 +21,7 @@
 import { WardenError } from '../errors.js';
 import { BinaryError } from '../binary/module.js';
 import { Cursor, Out } from './bytes.js';
-import { BodyRewriter, copyConstExpr, OffsetMap, type BodyContext, type ConstAlloc } from './body.js';
+import { BodyRewriter, copyConstExpr, OffsetMap, PENDING, PUBLIC, VARIANT, type BodyContext, type ConstAlloc } from './body.js';
 
 export interface InstrumentOptions {
   /** Insert fuel metering (default true). */
@@ -62,6 +62,8 @@ export interface Instrumented {
 
 export const FUEL_IMPORT = { module: 'warden', name: 'fuel' } as const;
 const PAGE = 65536;
+/** Parameter and result counts below this can take the counter of a register variant (V8 allows 1000). */
+const MAX_SIGNATURE = 999;
 
 /**
  * instrument()'s output buffer, kept from one call to the next (up to SCRATCH_KEEP bytes): a fresh large
@@ -102,6 +104,16 @@ function atEnd(c: Cursor, s: Section): void {
   if (c.pos !== s.end) c.fail(`section ${s.id} size mismatch`, c.pos);
 }
 
+/** Bytes of the unsigned LEB128 of `v`. */
+function lebLength(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
 function writeLimits(out: Out, l: LimitsAt): void {
   out.byte(l.flags);
   out.u32(l.min); // (a LEB128 either way: u32 or, with flag 4, u64 limits)
@@ -115,9 +127,10 @@ const FIELD_BYTES: Record<number, number> = { 0x78: 1, 0x77: 2, 0x7f: 4, 0x7e: 8
  * Reads the param count of every type (flattening rec groups); -1 for struct/array types. With `types`, type
  * indices used in the definitions must be below it (the refill type appended would make one past the end valid).
  * `fields` gets each type's struct field count (-1: not a struct), `sizes` the bytes of one struct of it, or
- * of one element of an array type (0 for a function type).
+ * of one element of an array type (0 for a function type), `sigs` 4 numbers per type: where a function type's
+ * parameter and result types are ([start, end) each, after their counts; -1 for struct/array types).
  */
-function readTypes(c: Cursor, types = Infinity, fields: number[] = [], sizes: number[] = []): number[] {
+function readTypes(c: Cursor, types = Infinity, fields: number[] = [], sizes: number[] = [], sigs: number[] = []): number[] {
   const counts: number[] = [];
   const fieldType = (): number => {
     const at = c.pos;
@@ -137,9 +150,13 @@ function readTypes(c: Cursor, types = Infinity, fields: number[] = [], sizes: nu
     }
     if (b === 0x60) {
       const np = c.u32();
+      const ps = c.pos;
       for (let i = 0; i < np; i++) c.skipValType(types);
+      const pe = c.pos;
       const nr = c.u32();
+      const rs = c.pos;
       for (let i = 0; i < nr; i++) c.skipValType(types);
+      sigs.push(ps, pe, rs, c.pos);
       counts.push(np);
       fields.push(-1);
       sizes.push(0);
@@ -150,10 +167,12 @@ function readTypes(c: Cursor, types = Infinity, fields: number[] = [], sizes: nu
       counts.push(-1);
       fields.push(n);
       sizes.push(bytes);
+      sigs.push(-1, -1, -1, -1);
     } else if (b === 0x5e) {
       sizes.push(fieldType());
       counts.push(-1);
       fields.push(-1);
+      sigs.push(-1, -1, -1, -1);
     } else c.unsupported(`type form 0x${b.toString(16)}`, at);
   };
   const n = c.u32();
@@ -219,9 +238,10 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   let paramCounts: number[] = [];
   const structFields: number[] = [];
   const typeBytes: number[] = [];
+  const sigs: number[] = [];
   const typeSec = find(1);
   if (typeSec) {
-    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end), Infinity, structFields, typeBytes);
+    paramCounts = readTypes(new Cursor(bytes, typeSec.start, typeSec.end), Infinity, structFields, typeBytes, sigs);
     // type definitions that may use type indices (typed references, supertypes): check them against the count
     for (let i = typeSec.start; i < typeSec.end; i++) {
       const b = bytes[i];
@@ -277,7 +297,41 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     const fc = new Cursor(bytes, funcSec.start, funcSec.end);
     const n = fc.u32();
     for (let i = 0; i < n; i++) funcTypes.push(fc.u32());
+    atEnd(fc, funcSec);
   }
+
+  // Register variants: a defined function that is only ever called directly (not exported, not the start
+  // function, not referenced by an element segment or initialiser, never tail-called or called from a
+  // global-mode function) and has no calls itself is rewritten with the counter as an extra last parameter
+  // and result (its type becomes a variant of its type, appended to the type section), and local-mode callers
+  // pass their counter in a register instead of storing it to the global before the call and loading it after.
+  // Every function starts PENDING; the sections before the code section make the ones they reference PUBLIC
+  // (the function section reserves a 5-byte type index for each PENDING one, patched after the code section).
+  const variants = fuel && funcTypes.length > 0 ? new Uint8Array(funcTypes.length).fill(PENDING) : undefined;
+  /** Per type index: the index of its variant type, -1 if none (not a function type, or too many parameters or results). */
+  const variantType: number[] = [];
+  const variantOf: number[] = []; // type indices with a variant type, in order
+  if (variants) {
+    for (let i = 0; i < funcTypes.length; i++) {
+      const t = funcTypes[i]!;
+      if (t >= paramCounts.length) {
+        variants[i] = PUBLIC; // (refused by the rewrite)
+        continue;
+      }
+      if (variantType[t] === undefined) {
+        const np = paramCounts[t]!;
+        const nr = np >= 0 ? new Cursor(bytes, sigs[4 * t + 1]!, sigs[4 * t + 2]!).u32() : -1;
+        // (V8 takes at most 1000 parameters and 1000 results)
+        variantType[t] = np >= 0 && np < MAX_SIGNATURE && nr < MAX_SIGNATURE ? paramCounts.length + 1 + variantOf.push(t) - 1 : -1;
+      }
+      if (variantType[t]! < 0) variants[i] = PUBLIC;
+    }
+  }
+  /** Output positions of the function section's type index of each function PENDING when it was written. */
+  const typeSlots: number[] = [];
+  const isPublic = (f: number): void => {
+    if (variants && f >= importedFuncs && f - importedFuncs < variants.length) variants[f - importedFuncs] = PUBLIC;
+  };
 
   const memories: LimitsAt[] = [...importedMemories];
   const memSec = find(5);
@@ -338,6 +392,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   const memoryNames = memories.map((_, i) => freshName(`__warden_memory${i}`));
 
   const fuelType = paramCounts.length;
+  const sites = { data: [] as number[] };
+  const resultCounts = paramCounts.map((np, t) => (np < 0 ? -1 : new Cursor(bytes, sigs[4 * t + 1]!, sigs[4 * t + 2]!).u32()));
   const ctx: BodyContext = {
     importedFuncs,
     fuelGlobal: importedGlobals + definedGlobals,
@@ -349,6 +405,10 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     structFields,
     tableGrowCheck: tableCap !== undefined && importedTables > 0 ? { imported: importedTables, cap: tableCap } : null,
     map: new OffsetMap(),
+    variants,
+    sites,
+    resultCounts,
+    funcTypes,
   };
   const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
   const rewriters: BodyRewriter[] = [];
@@ -379,9 +439,19 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
           section(1, () => {
             const sc = s ? new Cursor(bytes, s.start, s.end) : null;
             const n = sc ? sc.u32() : 0;
-            out.u32(n + 1);
+            out.u32(n + 1 + variantOf.length);
             if (sc && s) out.bytes(bytes, sc.pos, s.end);
             out.bytes(new Uint8Array([0x60, 1, 0x7e, 1, 0x7e]));
+            for (const t of variantOf) {
+              // (params, i64) -> (results, i64)
+              out.byte(0x60);
+              out.u32(paramCounts[t]! + 1);
+              out.bytes(bytes, sigs[4 * t]!, sigs[4 * t + 1]!);
+              out.byte(0x7e);
+              out.u32(new Cursor(bytes, sigs[4 * t + 1]!, sigs[4 * t + 2]!).u32() + 1);
+              out.bytes(bytes, sigs[4 * t + 2]!, sigs[4 * t + 3]!);
+              out.byte(0x7e);
+            }
           })
       : undefined,
     2: fuel
@@ -397,6 +467,18 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             out.name(FUEL_IMPORT.name);
             out.byte(0);
             out.u32(fuelType);
+          })
+      : undefined,
+    3: variants
+      ? () =>
+          section(3, () => {
+            out.u32(funcTypes.length);
+            for (let i = 0; i < funcTypes.length; i++) {
+              if (variants[i] === PENDING) {
+                typeSlots[i] = out.reserve5();
+                out.patch5(typeSlots[i]!, funcTypes[i]!);
+              } else out.u32(funcTypes[i]!);
+            }
           })
       : undefined,
     // (with fuel also without a cap when a table has an initialiser: it may hold a ref.func to renumber)
@@ -418,7 +500,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 const l = readLimits(tc, 'table');
                 if (tableCap === undefined) {
                   out.bytes(bytes, limitsAt, tc.pos); // (as they are)
-                  if (withInit) copyConstExpr(tc, out, shift, paramCounts.length, constAlloc);
+                  if (withInit) copyConstExpr(tc, out, shift, paramCounts.length, constAlloc, variants);
                   continue;
                 }
                 if (l.min > tableCap) {
@@ -428,7 +510,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                   });
                 }
                 writeLimits(out, { flags: l.flags | 1, min: l.min, max: Math.min(l.max ?? tableCap, tableCap) });
-                if (withInit) copyConstExpr(tc, out, shift, paramCounts.length, constAlloc);
+                if (withInit) copyConstExpr(tc, out, shift, paramCounts.length, constAlloc, variants);
               }
               atEnd(tc, s!);
             }),
@@ -459,7 +541,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 gc.skipValType(paramCounts.length);
                 gc.byte();
                 out.bytes(bytes, from, gc.pos);
-                copyConstExpr(gc, out, shift, paramCounts.length, constAlloc);
+                copyConstExpr(gc, out, shift, paramCounts.length, constAlloc, variants);
               }
               atEnd(gc, s);
             }
@@ -478,6 +560,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
           out.bytes(bytes, from, ec!.pos);
           const index = ec!.u32();
           if (kind === 3 && index >= ctx.fuelGlobal) ec!.fail('unknown global', from);
+          if (kind === 0) isPublic(index);
           out.u32(kind === 0 ? shiftFn(index) : index);
         }
         if (ec) atEnd(ec, s!);
@@ -496,7 +579,9 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
       ? (s) =>
           section(8, () => {
             const sc = new Cursor(bytes, s!.start, s!.end);
-            out.u32(shiftFn(sc.u32()));
+            const start = sc.u32();
+            isPublic(start);
+            out.u32(shiftFn(start));
             atEnd(sc, s!);
           })
       : undefined,
@@ -525,8 +610,12 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               const count = ec.u32();
               out.u32(count);
               for (let j = 0; j < count; j++) {
-                if (flags & 4) copyConstExpr(ec, out, shift, paramCounts.length, constAlloc);
-                else out.u32(shiftFn(ec.u32()));
+                if (flags & 4) copyConstExpr(ec, out, shift, paramCounts.length, constAlloc, variants);
+                else {
+                  const f = ec.u32();
+                  isPublic(f);
+                  out.u32(shiftFn(f));
+                }
               }
             }
             atEnd(ec, s!);
@@ -549,11 +638,22 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               const slot = out.reserve5();
               body.pos = start;
               body.end = start + size;
-              rewriter.rewrite(body, out, funcTypes[i]!);
+              rewriter.rewrite(body, out, funcTypes[i]!, variants ? i : -1);
               out.patch5(slot, out.pos - slot - 5);
               cc.pos = start + size;
             }
             atEnd(cc, s!);
+            if (variants) {
+              // calls to functions that became variants after the call was written: no store before it, no load after
+              const d = sites.data;
+              const g = 1 + lebLength(ctx.fuelGlobal);
+              for (let k = 0; k < d.length; k += 3) {
+                if (variants[d[k]!] !== VARIANT) continue;
+                out.buf.fill(0x01, d[k + 1]!, d[k + 1]! + g);
+                out.buf.fill(0x01, d[k + 2]!, d[k + 2]! + g);
+              }
+              for (let i = 0; i < variants.length; i++) if (variants[i] === VARIANT) out.patch5(typeSlots[i]!, variantType[funcTypes[i]!]!);
+            }
           })
       : undefined,
   };
@@ -610,7 +710,14 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
       const nc = new Cursor(bytes, s.start, s.end);
       const name = nc.name();
       if (name === 'name' && fuel) {
-        const rewritten = rewriteNames(bytes, nc.pos, s.end, shift);
+        // (a register variant's locals are one higher from its parameter count on)
+        const localShift = variants?.includes(VARIANT)
+          ? (f: number): number => {
+              const d = f - importedFuncs;
+              return d >= 0 && variants[d] === VARIANT ? paramCounts[funcTypes[d]!]! : -1;
+            }
+          : null;
+        const rewritten = rewriteNames(bytes, nc.pos, s.end, shift, localShift);
         if (rewritten) {
           section(0, () => {
             out.name('name');
@@ -662,17 +769,19 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
 
 /**
  * The `name` section with function indices from `shift` on moved up by one (function, local and label
- * names); other subsections are kept. A malformed section is dropped (null): names are only for messages.
+ * names), and local indices of a function from localShift(its index) on (if >= 0) too; other subsections are
+ * kept. A malformed section is dropped (null): names are only for messages.
  */
-function rewriteNames(bytes: Uint8Array, start: number, end: number, shift: number): Uint8Array | null {
+function rewriteNames(bytes: Uint8Array, start: number, end: number, shift: number, localShift: ((f: number) => number) | null): Uint8Array | null {
   try {
     const c = new Cursor(bytes, start, end);
     const out = new Out(end - start + 64);
-    const nameMap = (): void => {
+    const nameMap = (shiftFrom = -1): void => {
       const n = c.u32();
       out.u32(n);
       for (let i = 0; i < n; i++) {
-        out.u32(c.u32());
+        const x = c.u32();
+        out.u32(shiftFrom >= 0 && x >= shiftFrom ? x + 1 : x);
         const from = c.pos;
         c.skip(c.u32());
         out.bytes(bytes, from, c.pos);
@@ -701,7 +810,7 @@ function rewriteNames(bytes: Uint8Array, start: number, end: number, shift: numb
           const from = c.pos;
           c.skip(c.u32());
           out.bytes(bytes, from, c.pos);
-        } else nameMap();
+        } else nameMap(id === 2 && localShift ? localShift(f) : -1);
       }
       if (c.pos !== subEnd) return null;
       out.patch5(slot, out.pos - slot - 5);
