@@ -342,8 +342,11 @@ function statusCounts(logFile: string, route: string): string {
 const PACE_LUA = `local d = tonumber(os.getenv("WARDEN_BENCH_DELAY_MS")) or 0
 function delay() return d end
 `;
-/** Connections of the paced runaway client (many, so whole-millisecond delays pace it finely). */
-const RUNAWAY_CONNECTIONS = 64;
+/** Each connection of the paced runaway client waits this long before each request (a closed loop, paced). */
+const RUNAWAY_DELAY_MS = 10;
+/** Short rounds that size the runaway client so it sends as many requests as /hello gets answered meanwhile. */
+const CALIBRATION_ROUNDS = 2;
+const CALIBRATION_SECONDS = 2;
 
 async function mixedRun(o: { config: string; dir: string; rounds: number; seconds: number; warm: number; log: (line: string) => void }): Promise<void> {
   const { log } = o;
@@ -353,8 +356,9 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
   log('');
   log(
     `mixed run: /hello (inline) alone with wrk -c${conns}, then /hello with wrk -c${conns} while a second wrk sends /runaway requests ` +
-      `(an endless loop on a worker thread: timeout 1s, concurrency 1, queue 4, so the rest are refused with 503) at /hello's solo rate ` +
-      `(${RUNAWAY_CONNECTIONS} connections, each waiting ${RUNAWAY_CONNECTIONS}/rate between requests), so about half the requests are runaway ones ` +
+      `(an endless loop on a worker thread: timeout 1s, concurrency 1, queue 4, so the rest are refused with 503), paced so that about half the ` +
+      `requests are runaway ones (connections each waiting ${RUNAWAY_DELAY_MS} ms before a request, as many as ${CALIBRATION_ROUNDS} ${CALIBRATION_SECONDS}-s rounds ` +
+      `together show match /hello's rate) ` +
       `(an unpaced closed loop would flood the route with instant 503s instead); ${o.rounds} rounds x ${o.seconds} s`,
   );
   const solo: Sample[] = [];
@@ -367,8 +371,15 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
     let line = '';
     try {
       const alone = await measure(s, '/hello', o.seconds, o.warm, conns);
-      const delayMs = Math.max(0, Math.round((RUNAWAY_CONNECTIONS * 1000) / alone.rps));
-      const [m, loop] = await Promise.all([wrk(s.url + '/hello', o.seconds, conns), wrk(s.url + '/runaway', o.seconds, RUNAWAY_CONNECTIONS, { script, delayMs })]);
+      // Half the requests runaway ones: each runaway connection sends about 1/(delay + its latency) requests a
+      // second, so start from /hello's solo rate and rescale the connections by the two rates seen together.
+      const paced = { script, delayMs: RUNAWAY_DELAY_MS };
+      let runawayConns = Math.max(1, Math.round((alone.rps * RUNAWAY_DELAY_MS) / 1000));
+      for (let i = 0; i < CALIBRATION_ROUNDS; i++) {
+        const [h, rw] = await Promise.all([wrk(s.url + '/hello', CALIBRATION_SECONDS, conns), wrk(s.url + '/runaway', CALIBRATION_SECONDS, runawayConns, paced)]);
+        runawayConns = Math.max(1, Math.min(2000, Math.round((runawayConns * h.rps) / Math.max(1, rw.rps))));
+      }
+      const [m, loop] = await Promise.all([wrk(s.url + '/hello', o.seconds, conns), wrk(s.url + '/runaway', o.seconds, runawayConns, paced)]);
       const after = await get(s.url + '/hello').catch((e: unknown) => ({ status: 0, body: String(e) }));
       const up = after.status === 200 && after.body === HELLO_BODY && s.child.exitCode === null;
       healthy &&= up;
@@ -378,7 +389,7 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
       line =
         `round ${r + 1}: /hello alone ${fmtRps(alone.rps)} req/s p50 ${fmtMs(alone.p50)} p99 ${fmtMs(alone.p99)} ms; ` +
           `with /runaway: ${fmtRps(m.rps)} req/s p50 ${fmtMs(m.p50)} p99 ${fmtMs(m.p99)} ms${m.non2xx ? ` (${m.non2xx} non-2xx)` : ''}; ` +
-          `runaway share of requests ${((100 * loop.requests) / (loop.requests + m.requests)).toFixed(0)}%; p99 ratio ${(m.p99 / alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
+          `runaway share of requests ${((100 * loop.requests) / (loop.requests + m.requests)).toFixed(0)}% (${runawayConns} paced connections); p99 ratio ${(m.p99 / alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
     } finally {
       await s.stop();
     }
