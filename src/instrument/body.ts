@@ -557,6 +557,13 @@ const RETRY_GLOBAL = 1;
  * Rewrites the function bodies of one module, one at a time (its frame stacks and templates are reused from
  * body to body: nothing is allocated per instruction, little per function).
  */
+/** A copy of `a` twice as long: how the rewriter's work arrays grow (rarely: they start large enough for most functions). */
+function doubled<A extends Uint8Array | Int32Array>(a: A): A {
+  const next = new (a.constructor as new (n: number) => A)(a.length * 2);
+  next.set(a);
+  return next;
+}
+
 export class BodyRewriter {
   private readonly globalTemplates: Templates;
   /** This rewriter's mark in LOCAL_TEMPLATES (whose entries other rewriters filled for their module are refilled). */
@@ -787,11 +794,7 @@ export class BodyRewriter {
     const out = this.out;
     const t0 = this.t;
     const n = this.nRef++;
-    if (3 * n + 3 > this.refs.length) {
-      const next = new Int32Array(this.refs.length * 2);
-      next.set(this.refs);
-      this.refs = next;
-    }
+    if (3 * n + 3 > this.refs.length) this.refs = doubled(this.refs);
     const refs = this.refs;
     refs[3 * n] = out.pos + t0.slot;
     refs[3 * n + 1] = id;
@@ -822,19 +825,14 @@ export class BodyRewriter {
   private push(kind: number): void {
     const sp = ++this.sp;
     if (sp >= this.kinds.length) {
-      const grow = <A extends Uint8Array | Int32Array>(a: A, make: (n: number) => A): A => {
-        const next = make(a.length * 2);
-        next.set(a);
-        return next;
-      };
-      this.kinds = grow(this.kinds, (n) => new Uint8Array(n));
-      this.targeted = grow(this.targeted, (n) => new Uint8Array(n));
-      this.wrapped = grow(this.wrapped, (n) => new Int32Array(n));
-      this.headerSlot = grow(this.headerSlot, (n) => new Int32Array(n));
-      this.saved = grow(this.saved, (n) => new Int32Array(n));
-      this.from = grow(this.from, (n) => new Int32Array(n));
-      this.armAcc = grow(this.armAcc, (n) => new Int32Array(n));
-      this.thenCost = grow(this.thenCost, (n) => new Int32Array(n));
+      this.kinds = doubled(this.kinds);
+      this.targeted = doubled(this.targeted);
+      this.wrapped = doubled(this.wrapped);
+      this.headerSlot = doubled(this.headerSlot);
+      this.saved = doubled(this.saved);
+      this.from = doubled(this.from);
+      this.armAcc = doubled(this.armAcc);
+      this.thenCost = doubled(this.thenCost);
     }
     this.kinds[sp] = kind;
     this.targeted[sp] = 0;
@@ -867,11 +865,7 @@ export class BodyRewriter {
   private open(at: number, check: boolean, tS = -1, tE = -1, home = this.sp): void {
     this.flushCopy(at);
     const id = this.nextSeg++;
-    if (3 * id + 3 > this.segs.length) {
-      const next = new Int32Array(this.segs.length * 2);
-      next.set(this.segs);
-      this.segs = next;
-    }
+    if (3 * id + 3 > this.segs.length) this.segs = doubled(this.segs);
     const segs = this.segs;
     segs[3 * id] = home;
     segs[3 * id + 1] = this.nRef;
@@ -902,11 +896,7 @@ export class BodyRewriter {
 
   /** Suspends the open segment in the current frame. */
   private save(): void {
-    if (this.nSavers === this.savers.length) {
-      const next = new Int32Array(this.savers.length * 2);
-      next.set(this.savers);
-      this.savers = next;
-    }
+    if (this.nSavers === this.savers.length) this.savers = doubled(this.savers);
     this.savers[this.nSavers++] = this.sp;
     const s = this.saved;
     const i = this.sp * SAVED;
@@ -1053,11 +1043,7 @@ export class BodyRewriter {
     const t = this.t;
     if (this.pending) {
       // (where the global.set is: toVariant turns it into nops)
-      if (this.nFlush === this.flushes.length) {
-        const next = new Int32Array(this.flushes.length * 2);
-        next.set(this.flushes);
-        this.flushes = next;
-      }
+      if (this.nFlush === this.flushes.length) this.flushes = doubled(this.flushes);
       this.flushes[this.nFlush++] = this.out.pos + t.getE - t.getS;
     }
     this.out.bytes(t.b, t.flushS, t.flushE);
