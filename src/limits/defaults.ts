@@ -34,7 +34,7 @@ export const FUEL_SLICE = 1n << 22n;
  * time than usual: V8's memory.grow takes up to ~1 ms a page on a growing memory (4,096 units), so a full slice of
  * page-at-a-time grows took 0.7-2 s and a 100 ms deadline was seen after 2 s. A slice that took longer than this
  * is shrunk for the next refill (down to MIN_FUEL_SLICE), and grows back while slices are quick. A run starts with
-FIRST_FUEL_SLICE.
+ * FIRST_FUEL_SLICE.
  */
 export const REFILL_INTERVAL_MS = 5;
 /** The smallest slice the meter hands out (one memory page's worth of charges). */

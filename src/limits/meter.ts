@@ -89,7 +89,7 @@ export class LimitMeter {
     const took = now - this.lastRefillAt;
     this.lastRefillAt = now;
     if (this.granted === 0n) {
-      // the first refill: no slice has run yet
+      // the first refill: no slice has run yet, nothing to adapt to
     } else if (took > REFILL_INTERVAL_MS) {
       const shrunk = BigInt(Math.floor(Number(this.nextSlice) * (REFILL_INTERVAL_MS / took)));
       this.nextSlice = shrunk > MIN_FUEL_SLICE ? shrunk : MIN_FUEL_SLICE;

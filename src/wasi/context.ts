@@ -7,6 +7,7 @@ import { OutputFd, PreopenFd, StdinFd } from './fds.js';
 import { GuestMemory, encodeUtf8 } from './memory.js';
 import { HOST_CALLS_PER_CLOCK_CHECK, ProcExit, RunAbort, type RunEnding, type WasiOptions } from './options.js';
 import { FUNCTIONS, type EncodedList, type FunctionDef, type WasiState } from './preview1.js';
+import { sleepNs, sleepWithin } from './sleep.js';
 import { formatErrno, formatOutputs, traceLine } from './trace.js';
 
 /** Names of all 46 wasi_snapshot_preview1 functions. */
@@ -31,26 +32,6 @@ function encodeList(items: readonly string[]): EncodedList {
 /** All import names with a placeholder, so each context's import object starts with a fixed shape. */
 const NS_TEMPLATE: Record<string, Import | null> = Object.fromEntries(FUNCTIONS.map((f) => [f.name, null]));
 const BY_NAME: ReadonlyMap<string, FunctionDef> = new Map(FUNCTIONS.map((f) => [f.name, f]));
-
-let sleepCell: Int32Array | undefined;
-/** Blocks the thread (Atomics.wait on a private cell: nothing ever notifies it). */
-function sleepNs(ns: bigint): void {
-  sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
-  const end = process.hrtime.bigint() + ns;
-  for (;;) {
-    const left = end - process.hrtime.bigint();
-    if (left <= 0n) return;
-    Atomics.wait(sleepCell, 0, 0, Number(left) / 1e6);
-  }
-}
-
-/** sleepNs, but never past `deadline`: a longer sleep ends at the deadline with its RunAbort. */
-function sleepWithin(ns: bigint, deadline: NonNullable<WasiOptions['deadline']>): void {
-  const leftMs = deadline.at - performance.now();
-  if (Number(ns) / 1e6 <= leftMs) return sleepNs(ns);
-  if (leftMs > 0) sleepNs(BigInt(Math.ceil(leftMs * 1e6)));
-  throw deadline.expired();
-}
 
 const defaultRandomFill = (b: Uint8Array): void => void randomFillSync(b);
 

@@ -1,13 +1,13 @@
 // Open file descriptions of a WASI context: each kind of fd is a class implementing the fd
 // operations; the base class fails every operation with the errno wasmtime 49 gives for it.
 import * as fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { isatty } from 'node:tty';
 import { WardenError } from '../errors.js';
 import { FileType, type DirEntry, type DirNode, type FileNode, type Stat, type TimeSpec } from '../fs/types.js';
 import { Errno, WasiError, fail } from './errno.js';
 import { FdFlags, REPORTED_RIGHTS, Whence } from './constants.js';
 import { RunAbort, type InputSource, type OutputSink, type WasiOptions } from './options.js';
+import { sleepNs, sleepWithin } from './sleep.js';
 
 const EBADF = new WasiError(Errno.BADF);
 const ESPIPE = new WasiError(Errno.SPIPE);
@@ -90,8 +90,6 @@ export abstract class Fd {
 }
 
 /** Guest stdin: bytes from the host, a host fd read synchronously, or immediate EOF. */
-const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4));
-
 /**
  * A non-blocking open file description of host fd `fd` when it is a pipe or a terminal (Linux: opening
  * /proc/self/fd/N makes a new description of the same pipe or device, so O_NONBLOCK does not reach the
@@ -147,7 +145,7 @@ export class StdinFd extends Fd {
     if (!this.scratch || this.scratch.length < len) this.scratch = Buffer.allocUnsafe(Math.max(len, 4096));
     const deadline = this.deadline;
     const fd = deadline !== undefined ? (this.nonBlocking ??= reopenNonBlocking(src.fd)) : -1;
-    let waitMs = 0.05;
+    let waitNs = 50_000n;
     for (;;) {
       try {
         const n = fs.readSync(fd >= 0 ? fd : src.fd, this.scratch, 0, len, null);
@@ -157,13 +155,9 @@ export class StdinFd extends Fd {
         const code = (e as { code?: string }).code;
         if (code === 'EAGAIN') {
           // No input yet: wait a little longer each time (up to 5 ms), never past the deadline.
-          if (deadline !== undefined) {
-            const left = deadline.at - performance.now();
-            if (left <= 0) throw deadline.expired();
-            if (waitMs > left) waitMs = left;
-          }
-          Atomics.wait(SLEEP_CELL, 0, 0, waitMs);
-          waitMs = Math.min(waitMs * 2, 5);
+          if (deadline !== undefined) sleepWithin(waitNs, deadline);
+          else sleepNs(waitNs);
+          if (waitNs < 5_000_000n) waitNs *= 2n;
           continue;
         }
         if (code === 'EOF') return 0;
