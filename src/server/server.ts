@@ -133,9 +133,9 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   /** `list`: header names and values, flat (name, value, name, value...): writeHead takes it as is, with no object to walk. */
   function respond(res: ServerResponse, rec: RequestRecord, status: number, list: readonly string[], body: Buffer | string, reason?: string, close = false): void {
     rec.status = status;
-    const buf = typeof body === 'string' ? Buffer.from(body) : body;
-    rec.bytesOut = buf.length;
-    const length = String(buf.length);
+    const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    rec.bytesOut = bytes;
+    const length = String(bytes);
     const headers = close || draining ? [...list, 'connection', 'close', 'content-length', length] : [...list, 'content-length', length];
     try {
       if (reason !== undefined) res.writeHead(status, reason, headers);
@@ -145,9 +145,11 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       rec.error = `response headers refused: ${(e as Error).message}`;
       return respondError(res, rec, 500);
     }
-    // A small body goes out as a latin1 string (byte for byte the same): Node then writes the header block and
-    // the body as one string in one write, where a Buffer body is a second chunk (corked, then a writev).
-    res.end(buf.length <= SMALL_BODY_BYTES ? buf.toString('latin1') : buf, 'latin1');
+    // A string body (our own texts) as it is; a small Buffer body as a latin1 string (byte for byte the same): Node
+    // then writes the header block and the body as one string in one write, where a Buffer body is a second chunk
+    // (corked, then a writev).
+    if (typeof body === 'string') res.end(body);
+    else res.end(bytes <= SMALL_BODY_BYTES ? body.toString('latin1') : body, 'latin1');
   }
 
   function respondError(res: ServerResponse, rec: RequestRecord, status: number, close = false): void {
