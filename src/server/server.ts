@@ -3,8 +3,8 @@
 // reload without dropping requests (API, SIGHUP in the CLI, file watch) and graceful draining shutdown.
 import cluster from 'node:cluster';
 import { watch, readFileSync, type FSWatcher } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WardenError } from '../errors.js';
@@ -15,6 +15,7 @@ import { startCluster } from './cluster.js';
 import { loadConfig, type LoadedConfig, type ServerConfig } from './config.js';
 import { isoNow, requestLine, type RequestRecord } from './log.js';
 import { ServerMetrics, metricsHandler } from './metrics.js';
+import { HttpServer, type ClientError, type HttpRequest } from './http1.js';
 import { buildRoutes, type Route, type RouteTable } from './routes.js';
 
 export interface ServeOptions {
@@ -64,8 +65,6 @@ export const SERVER_SOFTWARE = `Warden/${VERSION} WAGI/1`;
 const STDERR_LOG_BYTES = 4096;
 const RELOAD_DEBOUNCE_MS = 150;
 const EMPTY = Buffer.alloc(0);
-/** Response bodies up to this size are handed to Node as a latin1 string (see respond()). */
-const SMALL_BODY_BYTES = 4096;
 
 /** What a client is told: a status and a short reason, never guest internals. */
 const ERROR_BODIES: Record<number, string> = {
@@ -110,16 +109,19 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   let draining = false;
   let onIdle: (() => void) | undefined;
 
-  const server: Server = createServer({
-    headersTimeout: settings.headerTimeoutMs,
-    requestTimeout: settings.bodyTimeoutMs,
-    keepAliveTimeout: settings.idleTimeoutMs,
-    maxHeaderSize: settings.maxHeaderBytes,
-    connectionsCheckingInterval: Math.min(1000, settings.headerTimeoutMs),
-  });
-  // Node would silently drop fields past maxHeadersCount (the Host header among them): keep them all (their
-  // bytes are capped by maxHeaderSize) and refuse a request over the count with a 431 in the handler.
-  server.maxHeadersCount = 0;
+  // Requests are parsed by Warden's own HTTP/1.1 server (src/server/http1.ts): strict, and far cheaper per request
+  // than node:http's stream objects. The metrics listener, with little traffic, stays on node:http.
+  const server = new HttpServer(
+    {
+      headerTimeoutMs: settings.headerTimeoutMs,
+      bodyTimeoutMs: settings.bodyTimeoutMs,
+      idleTimeoutMs: settings.idleTimeoutMs,
+      maxHeaderBytes: settings.maxHeaderBytes,
+      maxHeaders: settings.maxHeaders,
+    },
+    (req) => void handle(req),
+    clientError,
+  );
 
   const listenHost = opts.host ?? settings.listen.host;
   const localName = (): string => opts.host ?? settings.name ?? settings.listen.host;
@@ -130,57 +132,22 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     log(requestLine(rec));
   }
 
-  /** `list`: header names and values, flat (name, value, name, value...): writeHead takes it as is, with no object to walk. */
-  function respond(res: ServerResponse, rec: RequestRecord, status: number, list: readonly string[], body: Buffer | string, reason?: string, close = false): void {
+  /** `list`: header names and values, flat (name, value, name, value...), valid already (cgi.ts checks a guest's). */
+  function respond(req: HttpRequest, rec: RequestRecord, status: number, list: readonly string[], body: Buffer | string, reason?: string, close = false): void {
     rec.status = status;
-    const bytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    rec.bytesOut = bytes;
-    const length = String(bytes);
-    const headers = close || draining ? [...list, 'connection', 'close', 'content-length', length] : [...list, 'content-length', length];
-    try {
-      if (reason !== undefined) res.writeHead(status, reason, headers);
-      else res.writeHead(status, headers);
-    } catch (e) {
-      // a header the guest wrote that Node refuses (the parser is strict already: a last guard)
-      rec.error = `response headers refused: ${(e as Error).message}`;
-      return respondError(res, rec, 500);
-    }
-    // A string body (our own texts) as it is; a small Buffer body as a latin1 string (byte for byte the same): Node
-    // then writes the header block and the body as one string in one write, where a Buffer body is a second chunk
-    // (corked, then a writev).
-    if (typeof body === 'string') res.end(body);
-    else res.end(bytes <= SMALL_BODY_BYTES ? body.toString('latin1') : body, 'latin1');
+    rec.bytesOut = typeof body === 'string' ? body.length : body.length; // our texts are ASCII
+    req.respond(status, reason, list, body, close);
   }
 
-  function respondError(res: ServerResponse, rec: RequestRecord, status: number, close = false): void {
-    respond(res, rec, status, status === 503 ? RETRY_HEADERS : ERROR_HEADERS, `${status} ${ERROR_BODIES[status] ?? 'error'}\n`, undefined, close);
+  function respondError(req: HttpRequest, rec: RequestRecord, status: number, close = false): void {
+    respond(req, rec, status, status === 503 ? RETRY_HEADERS : ERROR_HEADERS, `${status} ${ERROR_BODIES[status] ?? 'error'}\n`, undefined, close);
   }
 
-  /** Reads the whole body (at most `cap` bytes) before a sandbox slot is taken; null when it was too large (413 sent). */
-  function readBody(req: IncomingMessage, cap: number): Promise<Buffer | 'too-large' | 'aborted'> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      let done = false;
-      const end = (v: Buffer | 'too-large' | 'aborted'): void => {
-        if (done) return;
-        done = true;
-        req.off('data', onData);
-        resolve(v);
-      };
-      const onData = (chunk: Buffer): void => {
-        total += chunk.length;
-        if (total > cap) {
-          req.pause();
-          return end('too-large');
-        }
-        chunks.push(chunk);
-      };
-      req.on('data', onData);
-      req.once('end', () => end(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)));
-      req.once('error', () => end('aborted'));
-      req.once('close', () => end(req.complete ? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)) : 'aborted'));
-    });
+  /** A request the HTTP parser refused (it answered and closed the connection): logged and counted. */
+  function clientError(e: ClientError): void {
+    const rec: RequestRecord = { time: isoNow(), method: e.method, path: e.target, route: '', status: e.status, durationMs: 0, fuel: 0, bytesIn: 0, bytesOut: 0, remote: e.remote, error: e.message };
+    metrics.request('', e.status, 0, 0, undefined);
+    log(requestLine(rec));
   }
 
   // Not async: returning the run's own promise saves the ticks of adopting it.
@@ -189,7 +156,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     return route.module.run(options);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: HttpRequest): Promise<void> {
     const t0 = performance.now();
     const raw = req.url ?? '';
     const rec: RequestRecord = {
@@ -202,28 +169,25 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       fuel: 0,
       bytesIn: 0,
       bytesOut: 0,
-      remote: req.socket.remoteAddress ?? '',
+      remote: req.remoteAddress,
     };
     inFlight++;
     try {
-      await serveRequest(req, res, rec);
+      await serveRequest(req, rec);
     } catch (e) {
       rec.error = `internal error: ${e instanceof Error ? e.message : String(e)}`;
-      if (!res.headersSent) respondError(res, rec, 500);
-      else res.destroy();
+      if (!req.done) respondError(req, rec, 500);
+      else req.destroy();
     } finally {
       finish(rec, t0);
       if (--inFlight === 0 && onIdle) onIdle();
     }
   }
 
-  async function serveRequest(req: IncomingMessage, res: ServerResponse, rec: RequestRecord): Promise<void> {
-    if (req.rawHeaders.length / 2 > settings.maxHeaders) {
-      rec.error = `more than ${settings.maxHeaders} header fields`;
-      return respondError(res, rec, 431, true);
-    }
+  async function serveRequest(req: HttpRequest, rec: RequestRecord): Promise<void> {
+    // (Header count and size, framing and timeouts are the HTTP parser's: src/server/http1.ts.)
     // The path and query: origin-form "/path?query", or absolute-form "http://host/path?query".
-    let target = req.url ?? '';
+    let target = req.url;
     if (!target.startsWith('/')) {
       let u: URL | undefined;
       try {
@@ -233,7 +197,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       }
       if (!u) {
         rec.error = 'request target is not a path';
-        return respondError(res, rec, 400, true);
+        return respondError(req, rec, 400, true);
       }
       target = u.pathname + u.search;
     }
@@ -241,28 +205,28 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     const path = q < 0 ? target : target.slice(0, q);
     const query = q < 0 ? '' : target.slice(q + 1);
     const route = table.match(path);
-    if (!route) return respondError(res, rec, 404);
+    if (!route) return respondError(req, rec, 404);
     rec.route = route.spec.path;
     const cap = route.spec.limits.bodyBytes;
-    const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) > cap) {
-      rec.error = `content-length ${declared} above the route's body limit of ${cap} bytes`;
-      return respondError(res, rec, 413, true);
+    if (req.contentLength > cap) {
+      rec.error = `content-length ${req.contentLength} above the route's body limit of ${cap} bytes`;
+      return respondError(req, rec, 413, true);
     }
-    // Refused early under overload (cheaper than reading a body that cannot be run).
-    if (route.gate.full) return respondError(res, rec, 503, declared !== undefined && declared !== '0' || req.headers['transfer-encoding'] !== undefined);
+    // Refused early under overload (cheaper than reading a body that cannot be run; an unread body closes the connection).
+    if (route.gate.full) return respondError(req, rec, 503);
 
-    // The whole body first (bounded by the body timeout of the HTTP server): a slow client holds no sandbox slot.
-    // Without Content-Length or Transfer-Encoding an HTTP/1.1 request has no body (RFC 9112 6.3).
-    const body = declared === undefined && req.headers['transfer-encoding'] === undefined ? EMPTY : await readBody(req, cap);
-    if (body === 'aborted') {
-      rec.error = 'client went away while sending the body';
-      rec.status = 499;
-      return;
-    }
-    if (body === 'too-large') {
-      rec.error = `body above the route's limit of ${cap} bytes`;
-      return respondError(res, rec, 413, true);
+    // The whole body first (bounded by the body timeout): a slow client holds no sandbox slot.
+    const body = req.hasBody ? await req.readBody(cap) : EMPTY;
+    if (typeof body === 'string') {
+      if (body === 'aborted') {
+        rec.error = 'client went away while sending the body';
+        rec.status = 499;
+        return;
+      }
+      if (body === 'too-large') rec.error = `body above the route's limit of ${cap} bytes`;
+      else if (body === 'timeout') rec.error = `body not received within ${settings.bodyTimeoutMs} ms`;
+      else rec.error = 'malformed chunked body';
+      return respondError(req, rec, body === 'too-large' ? 413 : body === 'timeout' ? 408 : 400, true);
     }
     rec.bytesIn = body.length;
 
@@ -288,17 +252,16 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     } catch (e) {
       if (!(e instanceof BadRequest)) throw e;
       rec.error = e.message;
-      return respondError(res, rec, 400);
+      return respondError(req, rec, 400);
     }
 
     // Admission: a slot now, a place in the route's bounded queue, or 503.
     const slot = route.gate.enter();
-    if (slot === false) return respondError(res, rec, 503);
+    if (slot === false) return respondError(req, rec, 503);
     if (slot !== true) {
-      const gone = (): void => slot.cancel();
-      res.once('close', gone);
+      req.onAbort(() => slot.cancel());
       const got = await slot.ready;
-      res.off('close', gone);
+      req.onAbort(undefined);
       if (!got) {
         rec.error = 'client went away while queued';
         rec.status = 499;
@@ -315,7 +278,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       // host-side refusals: the worker pool is closing or busy -> 503; anything else is the server's fault
       if (e instanceof WardenError && (e.kind === 'busy' || e.kind === 'cancelled')) {
         rec.error = e.message;
-        return respondError(res, rec, 503);
+        return respondError(req, rec, 503);
       }
       throw e;
     } finally {
@@ -329,39 +292,22 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       const kind = result.error.kind;
       rec.error = result.error.message;
       if (LIMIT_KINDS.has(kind)) rec.limit = kind;
-      return respondError(res, rec, kind === 'timeout' ? 504 : 500);
+      return respondError(req, rec, kind === 'timeout' ? 504 : 500);
     }
     if (result.exitCode !== 0) {
       rec.exitCode = result.exitCode;
       rec.error = `handler exited with code ${result.exitCode}`;
-      return respondError(res, rec, 500);
+      return respondError(req, rec, 500);
     }
     const parsed = parseCgiResponse(result.stdout, route.head);
     if (typeof parsed === 'string') {
       rec.error = `invalid handler response: ${parsed}`;
-      return respondError(res, rec, 500);
+      return respondError(req, rec, 500);
     }
-    respond(res, rec, parsed.status, parsed.list, parsed.body, parsed.reason);
+    respond(req, rec, parsed.status, parsed.list, parsed.body, parsed.reason);
   }
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => void handle(req, res));
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    // Node's parser refused the request: header overflow 431, timeouts 408, anything else 400.
-    const code = err.code ?? '';
-    const status = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const rec: RequestRecord = { time: isoNow(), method: '', path: '', route: '', status, durationMs: 0, fuel: 0, bytesIn: 0, bytesOut: 0, remote: socket.remoteAddress ?? '', error: `${code || 'client error'}: ${err.message}` };
-    if (code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const body = `${status} ${ERROR_BODIES[status]}\n`;
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-    rec.bytesOut = body.length;
-    metrics.request('', status, 0, 0, undefined);
-    log(requestLine(rec));
-  });
-
-  const listen = (srv: Server, port: number, host: string): Promise<AddressInfo> =>
+  const listen = (srv: NetServer, port: number, host: string): Promise<AddressInfo> =>
     new Promise((resolve, reject) => {
       const onError = (e: Error): void => reject(new WardenError('config', `cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
       srv.once('error', onError);
@@ -374,7 +320,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
 
   let addr: AddressInfo;
   try {
-    addr = await listen(server, opts.port ?? settings.listen.port, listenHost);
+    addr = await listen(server.net, opts.port ?? settings.listen.port, listenHost);
   } catch (e) {
     await pool?.close();
     throw e;
@@ -392,7 +338,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       const maddr = await listen(metricsServer, metricsPort, opts.metricsHost ?? (opts.metricsPort !== undefined ? listenHost : settings.metrics?.host ?? listenHost));
       metricsUrl = `${urlOf(maddr)}/metrics`;
     } catch (e) {
-      server.close();
+      server.close(() => {});
       await pool?.close();
       throw e;
     }
@@ -472,7 +418,6 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       for (const w of watchers) w.close();
       clearTimeout(debounce);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, settings.drainTimeoutMs);
@@ -482,7 +427,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
           };
         });
       }
-      server.closeAllConnections();
+      server.destroyAll();
       await stopped;
       if (metricsServer) {
         const m = metricsServer;
