@@ -28,6 +28,10 @@ isolation = "inline"
 path = "/big"
 module = "big.wasm"
 isolation = "inline"
+[[route]]
+path = "/env"
+module = "${EXAMPLES}env.wasm"
+isolation = "inline"
 `;
 
 /** A server whose clients have little time: timeouts are tested on it. */
@@ -281,6 +285,25 @@ describe('warden serve: HTTP/1.1 conformance and hostile clients', () => {
       assert.equal(ran(s, t), 1);
     });
 
+    it('trailer fields do not become request headers (no HTTP_* variable, Host and Content-Length unchanged)', async () => {
+      const t = tag();
+      const [r] = await served(s, `POST /env?t=${t} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nX-Trailer: yes\r\nHost: evil\r\n\r\n`);
+      assert.equal(r!.status, 200);
+      const env = r!.body.toString('latin1');
+      assert.match(env, /^HTTP_HOST=x$/m);
+      assert.match(env, /^CONTENT_LENGTH=5$/m);
+      assert.doesNotMatch(env, /HTTP_X_TRAILER|evil/);
+      // a framing field in the trailers: ignored, or the request refused (400) without running
+      const t2 = tag();
+      const x = await exchange(s.url, `POST /env?t=${t2} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\nContent-Length: 99\r\n\r\n`);
+      const got = x.responses.map((y) => y.status).join(',');
+      if (got === '400') assert.equal(ran(s, t2), 0);
+      else {
+        assert.equal(got, '200');
+        assert.match(x.responses[0]!.body.toString('latin1'), /^CONTENT_LENGTH=5$/m);
+      }
+    });
+
     it('whitespace before a chunk extension\'s ";" (BWS, RFC 9112 7.1.1) is accepted', async () => {
       const t = tag();
       const [r] = await served(s, chunked(t, '5 ;e=f\r\nhello\r\n7\t;g\r\n, world\r\n0\r\n\r\n'));
@@ -381,18 +404,18 @@ describe('warden serve: HTTP/1.1 conformance and hostile clients', () => {
     });
 
     it('a request line with extra spaces or missing parts: 400', async () => {
-      const line = (l: string) => (t: string) => `${l.replace('T', t)}\r\nHost: x\r\n\r\n`;
+      const line = (l: string) => (t: string) => `${l.replace('TAG', t)}\r\nHost: x\r\n\r\n`;
       await allRefused(s, [400], {
-        'two spaces after the method': line('GET  /echo?t=T HTTP/1.1'),
-        'two spaces before the version': line('GET /echo?t=T  HTTP/1.1'),
-        'trailing space': line('GET /echo?t=T HTTP/1.1 '),
-        'leading space': line(' GET /echo?t=T HTTP/1.1'),
-        'tab as separator': line('GET\t/echo?t=T HTTP/1.1'),
-        'no version (HTTP/0.9 style)': line('GET /echo?t=T'),
+        'two spaces after the method': line('GET  /echo?t=TAG HTTP/1.1'),
+        'two spaces before the version': line('GET /echo?t=TAG  HTTP/1.1'),
+        'trailing space': line('GET /echo?t=TAG HTTP/1.1 '),
+        'leading space': line(' GET /echo?t=TAG HTTP/1.1'),
+        'tab as separator': line('GET\t/echo?t=TAG HTTP/1.1'),
+        'no version (HTTP/0.9 style)': line('GET /echo?t=TAG'),
         'no target': line('GET HTTP/1.1'),
-        'no method': line('/echo?t=T HTTP/1.1'),
-        'a fourth part': line('GET /echo?t=T HTTP/1.1 extra'),
-        'a space in the target': line('GET /echo?t=T x HTTP/1.1'),
+        'no method': line('/echo?t=TAG HTTP/1.1'),
+        'a fourth part': line('GET /echo?t=TAG HTTP/1.1 extra'),
+        'a space in the target': line('GET /echo?t=TAG x HTTP/1.1'),
       });
     });
 
