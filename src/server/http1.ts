@@ -35,6 +35,8 @@ const VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** method SP request-target SP HTTP-version (the target: visible ASCII only). */
 const REQUEST_LINE_RE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) ([\x21-\x7e]+) (HTTP\/\d\.\d)$/;
 const DIGITS_RE = /^\d{1,15}$/;
+/** A Host field value: a reg-name, IPv4 or [IPv6] with an optional port; no list, space or userinfo. */
+const HOST_RE = /^(?:[A-Za-z0-9._~!$&'()*+;=%-]*|\[[0-9A-Fa-f:.]+\])(?::\d*)?$/;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 /** Buffered bytes of a connection whose request is in progress, before the socket is paused (pipelined input). */
 const PAUSE_BYTES = 64 * 1024;
@@ -58,6 +60,28 @@ const enum Phase {
   /** The response is written; waiting for the socket to drain before the next pipelined request. */
   Draining,
   Closed,
+}
+
+/** Token characters (RFC 9110 5.6.2), by byte. */
+const TCHAR = new Uint8Array(256);
+for (const ch of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[ch.charCodeAt(0)] = 1;
+
+/** Whether the bytes received so far of a request head (no CRLFCRLF yet) can still begin with a valid request line. */
+function requestLinePrefix(buf: Buffer): boolean {
+  const end = Math.min(buf.length, 2048);
+  let i = 0;
+  while (i < end && TCHAR[buf[i]!] === 1) i++; // method
+  if (i === end) return true;
+  if (i === 0 || buf[i] !== 32) return false;
+  i++;
+  const t = i;
+  while (i < end && buf[i]! >= 0x21 && buf[i]! <= 0x7e) i++; // target
+  if (i === end) return true;
+  if (i === t || buf[i] !== 32) return false;
+  i++;
+  const version = 'HTTP/';
+  for (let k = 0; k < version.length && i < end; k++, i++) if (buf[i] !== version.charCodeAt(k)) return false;
+  return true; // (the rest is checked when the line is complete)
 }
 
 let dateAt = 0;
@@ -335,10 +359,12 @@ export class Connection {
     const limits = this.server.limits;
     if (end < 0) {
       if (buf.length > limits.maxHeaderBytes) return this.clientError(431, `request head over ${limits.maxHeaderBytes} bytes`);
-      // A line ended by a bare LF would never make CRLFCRLF: refuse it now rather than at the header timeout.
+      // What can never become a request is refused now rather than at the header timeout: a line ended by a bare
+      // LF, or a first line that is not the start of a request line (random bytes, a TLS handshake...).
       for (let i = buf.indexOf(10, this.scanned); i >= 0; i = buf.indexOf(10, i + 1)) {
         if (i === 0 || buf[i - 1] !== 13) return this.clientError(400, 'bare LF in the request head');
       }
+      if (this.scanned < 2048 && !requestLinePrefix(buf)) return this.clientError(400, 'malformed request line');
       this.scanned = buf.length;
       return;
     }
@@ -393,7 +419,11 @@ export class Connection {
       // The framing fields, checked here once (names are case-insensitive: compare lengths first).
       switch (name.length) {
         case 4:
-          if (name.toLowerCase() === 'host') hosts++;
+          if (name.toLowerCase() === 'host') {
+            hosts++;
+            // uri-host [":" port]: one authority, not a list
+            if (!HOST_RE.test(value)) return this.clientError(400, 'malformed host field', method, target);
+          }
           break;
         case 6:
           if (name.toLowerCase() === 'expect') expect = value.toLowerCase();
@@ -442,7 +472,8 @@ export class Connection {
 
   /** Answers a request the parser refused, then closes the connection. */
   private clientError(status: number, message: string, method = '', target = ''): void {
-    const body = `${status} ${STATUS_CODES[status]?.toLowerCase() ?? 'error'}: ${message}\n`;
+    // (the reason may quote the client's bytes: only printable ASCII of it is sent back)
+    const body = `${status} ${STATUS_CODES[status]?.toLowerCase() ?? 'error'}: ${message.replace(/[^\x20-\x7e]/g, '?')}\n`;
     this.server.onClientError({ status, message, remote: this.remote, method, target: target.length > 200 ? target.slice(0, 200) + '...' : target });
     this.buf = undefined;
     this.closing();
@@ -529,9 +560,9 @@ export class Connection {
             if (colon <= 0 || !TOKEN_RE.test(line.slice(0, colon)) || !VALUE_RE.test(line.slice(colon + 1))) return this.finishBody('malformed');
             break; // trailer fields are read and dropped
           }
-          // chunk-size [; chunk-ext]: 1 to 16 hex digits
+          // chunk-size [BWS ; chunk-ext]: 1 to 16 hex digits
           const semi = line.indexOf(';');
-          const hex = semi < 0 ? line : line.slice(0, semi);
+          const hex = semi < 0 ? line : line.slice(0, semi).replace(/[ \t]+$/, '');
           if (!/^[0-9A-Fa-f]{1,16}$/.test(hex) || (semi >= 0 && !VALUE_RE.test(line.slice(semi)))) return this.finishBody('malformed');
           const size = parseInt(hex, 16);
           if (!Number.isSafeInteger(size)) return this.finishBody('too-large');
