@@ -3,7 +3,7 @@
 // requests, /metrics, JSON log lines, config errors naming the field, and the CLI (ready line, SIGHUP, SIGTERM).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { WardenError } from '../src/errors.js';
 import { requestLine, type RequestRecord } from '../src/server/log.js';
 import { parseCgiResponse, ResponseHeadCache } from '../src/server/cgi.js';
 import { EXAMPLES, fetchRaw, metric, serve, until, wat, watResponder } from './server-helpers.js';
-import { threadNices } from './helpers/threads.js';
+import { threadNices, threadPolicies } from './helpers/threads.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
@@ -258,6 +258,22 @@ describe('warden serve: reload, shutdown, metrics, logs', () => {
       assert.equal(threadNices().get(String(process.pid)), 0, 'the main thread keeps its priority');
     } finally {
       await s.close();
+    }
+  });
+
+  it('server.worker-idle (default true): the worker threads run under SCHED_IDLE, the main thread does not (Linux, with chrt)', { skip: (process.platform !== 'linux' || spawnSync('chrt', ['--version']).error !== undefined) && 'needs Linux and util-linux chrt' }, async () => {
+    for (const idle of [undefined, false]) {
+      const before = threadPolicies();
+      const server = idle === undefined ? { workers: 1 } : { workers: 1, 'worker-idle': idle };
+      const s = await startServer({ server, route: [{ path: '/w', module: `${EXAMPLES}hello.wasm`, isolation: 'worker' }] }, { port: 0, metricsPort: false, log: () => {} });
+      try {
+        assert.equal((await fetchRaw(`${s.url}/w`)).text, 'hello, world\n');
+        const added = [...threadPolicies()].filter(([tid]) => !before.has(tid)).map(([, policy]) => policy);
+        assert.equal(added.includes(5), idle === undefined, `worker-idle ${idle}: new threads' policies ${added.join(', ')}`);
+        assert.equal(threadPolicies().get(String(process.pid)), 0, 'the main thread keeps SCHED_OTHER');
+      } finally {
+        await s.close();
+      }
     }
   });
 

@@ -66,6 +66,7 @@ export const SERVER_CONFIG_SPEC = {
         name: { type: 'string', doc: 'SERVER_NAME when a request has no Host header' },
         workers: { type: 'integer', min: 1, max: 256, doc: 'worker threads for isolation = "worker" routes' },
         'worker-niceness': { type: 'integer', min: 0, max: 19, doc: 'scheduling niceness of the worker threads on Linux, 0-19 (default 10)' },
+        'worker-idle': { type: 'boolean', doc: 'worker threads run under SCHED_IDLE on Linux: only on cores nothing else wants (default true)' },
         processes: { type: 'integer', min: 1, max: 256, doc: 'server processes sharing the listener (default 1)' },
         'header-timeout': { type: 'duration', doc: 'time a client has to send the request headers (408 past it)' },
         'body-timeout': { type: 'duration', doc: 'time a client has to send the whole request, body included (408 past it)' },
@@ -106,6 +107,11 @@ export const SERVE_DEFAULTS = {
    * deadline then yields the CPU to the thread that accepts requests and runs inline routes.
    */
   workerNiceness: 10,
+  /**
+   * ...and under SCHED_IDLE (Linux): they run only on a core no other thread wants, and give it up at once when
+   * the main thread wakes (a nice value alone lets a spinning guest finish its time slice first).
+   */
+  workerIdle: true,
   /** Per-route limits unless the config sets others. */
   limits: {
     timeoutMs: 10_000,
@@ -159,6 +165,8 @@ export interface ServerSettings {
   workers: number;
   /** Niceness of the isolation worker threads (Linux): a spinning guest yields the CPU to the main thread. */
   workerNiceness: number;
+  /** Isolation worker threads run under SCHED_IDLE (Linux). */
+  workerIdle: boolean;
   processes: number;
   headerTimeoutMs: number;
   bodyTimeoutMs: number;
@@ -226,6 +234,7 @@ export function normalizeConfig(data: unknown, source: string, baseDir: string, 
     name: s.name,
     workers,
     workerNiceness: s['worker-niceness'] ?? SERVE_DEFAULTS.workerNiceness,
+    workerIdle: s['worker-idle'] ?? SERVE_DEFAULTS.workerIdle,
     processes: s.processes ?? 1,
     headerTimeoutMs: s['header-timeout'] ?? SERVE_DEFAULTS.headerTimeoutMs,
     bodyTimeoutMs: s['body-timeout'] ?? SERVE_DEFAULTS.bodyTimeoutMs,

@@ -99,7 +99,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   let table: RouteTable = await buildRoutes(current, undefined);
   const metrics = new ServerMetrics();
   let pool: WorkerPool | undefined;
-  const workerPool = (): WorkerPool => (pool ??= createWorkerPool({ size: settings.workers, maxQueue: 1_000_000, niceness: settings.workerNiceness }));
+  const workerPool = (): WorkerPool => (pool ??= createWorkerPool({ size: settings.workers, maxQueue: 1_000_000, niceness: settings.workerNiceness, idlePriority: settings.workerIdle }));
   if (table.routes.some((r) => r.spec.isolation === 'worker')) workerPool();
   metrics.gauges = () => table.routes.map((r) => ({ route: r.spec.path, inFlight: r.gate.active, queued: r.gate.queued }));
   metrics.workersReplaced = () => pool?.replaced ?? 0;

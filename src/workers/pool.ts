@@ -27,6 +27,12 @@ export interface WorkerPoolOptions {
    * CPU to the thread that accepts and answers requests. Default 0 (as the process).
    */
   niceness?: number;
+  /**
+   * Linux: the workers run under the SCHED_IDLE policy, only on a core no other thread wants (a guest spinning
+   * until its deadline then costs the threads that answer requests neither CPU nor wake-up latency; set with
+   * util-linux's chrt, ignored where it is missing). Default false.
+   */
+  idlePriority?: boolean;
 }
 
 export type PoolRunOptions = RunOptions & { signal?: AbortSignal };
@@ -108,7 +114,7 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
   function spawn(): Slot {
     const worker = new Worker(WORKER_URL, {
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
-      workerData: { niceness },
+      workerData: { niceness, idle: options.idlePriority === true },
     });
     const slot: Slot = { worker, sent: new Set(), job: undefined, timer: undefined };
     worker.unref();

@@ -1,5 +1,6 @@
 // The worker-thread side of the pool: keeps compiled modules by digest (each sent once) and runs each
 // request as an in-thread run would, posting back the result (or the host-misuse error) as plain data.
+import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,15 +16,20 @@ const MODULE_ENTRIES = 64;
 const port = parentPort;
 if (!port) throw new Error('src/workers/worker.js runs only as a worker thread');
 
-// The pool's niceness for this thread alone: on Linux a nice value belongs to a thread, and setpriority()
-// takes a thread id, found through /proc/thread-self ("PID/task/TID"). Best effort elsewhere.
-const niceness = (workerData as { niceness?: unknown } | null)?.niceness;
-if (typeof niceness === 'number' && niceness > 0) {
+// The pool's priority for this thread alone: on Linux a nice value and a scheduling policy belong to a thread,
+// and setpriority() and sched_setscheduler() take a thread id, found through /proc/thread-self ("PID/task/TID").
+// SCHED_IDLE (which an unprivileged thread may choose for itself) has no Node API: util-linux's chrt sets it. Best
+// effort: without Linux or chrt the thread keeps its nice value, or the process's priority.
+const { niceness, idle } = (workerData ?? {}) as { niceness?: unknown; idle?: unknown };
+if ((typeof niceness === 'number' && niceness > 0) || idle === true) {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, Math.min(19, niceness));
+    if (Number.isSafeInteger(tid) && tid > 0) {
+      if (typeof niceness === 'number' && niceness > 0) setPriority(tid, Math.min(19, niceness));
+      if (idle === true) spawnSync('chrt', ['--idle', '--pid', '0', String(tid)], { stdio: 'ignore', timeout: 5000 });
+    }
   } catch {
-    // not Linux, or not allowed: the thread keeps the process's priority
+    // not Linux, or not allowed
   }
 }
 
