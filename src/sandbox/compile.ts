@@ -14,7 +14,7 @@ import { expectDigest } from '../trust/digest.js';
 import { enforcePolicy } from '../policy/check.js';
 import { applyPolicy } from '../policy/run-options.js';
 import type { Policy } from '../policy/schema.js';
-import { runCompiled } from './run.js';
+import { runCompiled, runCompiledNow } from './run.js';
 import { SandboxInstance, type InstanceOptions } from './instance.js';
 
 export interface CompileOptions {
@@ -198,6 +198,17 @@ export class CompiledModule {
       }
     }
     return runCompiled(this, options);
+  }
+
+  /**
+   * run() without a promise, for callers on a hot path (a server's fresh sandbox per request): the result when
+   * the module's code and memory pool for these limits are ready (every run after the first), else undefined and
+   * nothing was done (call run()). Runs with a digest or policy gate always answer undefined. Throws where run()
+   * rejects.
+   */
+  runNow(options: RunOptions = {}): RunResult | undefined {
+    if (options.digest !== undefined || options.policy !== undefined) return undefined;
+    return runCompiledNow(this, options);
   }
 }
 

@@ -259,9 +259,60 @@ function wasiNames(cm: CompiledModule): string[] {
   return names;
 }
 
+/** The code (and pooled memory) a run uses, or why it cannot have any (a 'memory' error: the module cannot fit). */
+type Acquired = { variant: ModuleVariant; pooled: PooledMemory | undefined } | { error: WardenError };
+
+/** What a run under `o` uses if it is ready now (no compile or pool set-up to wait for); undefined otherwise. */
+function acquireNow(cm: CompiledModule, options: RunOptions, o: CheckedOptions): Acquired | undefined {
+  const profile = { memoryBytes: o.memoryBytes, tableElements: o.tableElements };
+  // Memory pooling (src/pool): the same code, its memory imported from a pool of reset memories. A ready pool is
+  // taken without an await (the hot path of a server's fresh sandbox per request).
+  const ready = options.pool === false ? 'unpoolable' : readyPool(cm, profile);
+  if (ready === undefined) return undefined;
+  if (ready !== 'unpoolable') {
+    const pooled = takeFrom(ready);
+    return { variant: pooled.variant, pooled };
+  }
+  const variant = cm.readyVariant(profile);
+  return variant ? { variant, pooled: undefined } : undefined;
+}
+
+/** What a run under `o` uses, compiling its variant and setting up its memory pool first if need be. */
+async function acquire(cm: CompiledModule, options: RunOptions, o: CheckedOptions): Promise<Acquired> {
+  const now = acquireNow(cm, options, o);
+  if (now) return now;
+  const profile = { memoryBytes: o.memoryBytes, tableElements: o.tableElements };
+  let variant: ModuleVariant;
+  try {
+    variant = cm.readyVariant(profile) ?? (await cm.variant(profile));
+  } catch (e) {
+    if (e instanceof WardenError && e.kind === 'memory') return { error: e };
+    throw e;
+  }
+  const pooled = options.pool === false ? undefined : await pooledMemory(cm, profile);
+  return pooled ? { variant: pooled.variant, pooled } : { variant, pooled: undefined };
+}
+
 /** Runs a compiled module once in a fresh sandbox. Rejects only for host misuse ('config', 'host-dir'). */
 export async function runCompiled(cm: CompiledModule, options: RunOptions): Promise<RunResult> {
   const o = checkOptions(options);
+  return execute(cm, options, o, o.instances < 1 ? undefined : await acquire(cm, options, o));
+}
+
+/**
+ * runCompiled() without a promise when the module's code and memory pool for these limits are ready (as on
+ * every run after the first): the result, or undefined when the run would have to wait (nothing was done).
+ * Throws for host misuse where runCompiled() rejects.
+ */
+export function runCompiledNow(cm: CompiledModule, options: RunOptions): RunResult | undefined {
+  const o = checkOptions(options);
+  if (o.instances < 1) return execute(cm, options, o, undefined);
+  const acquired = acquireNow(cm, options, o);
+  return acquired && execute(cm, options, o, acquired);
+}
+
+/** The run itself, its code acquired (undefined: limits.instances is 0). */
+function execute(cm: CompiledModule, options: RunOptions, o: CheckedOptions, acquired: Acquired | undefined): RunResult {
   // One ending for every host function of the run (WASI and fuel): once proc_exit or a limit ended it, each
   // later host call re-throws that ending, so a guest that catches the exception gets no further.
   const state: RunEnding = { ended: undefined };
@@ -279,7 +330,14 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
         ? options.trace
         : undefined;
 
-  const { ctx, preopens } = openContext(o, options, stdout, stderr, trace, { at: meter.deadline, expired: () => meter.timeout() }, wasiNames(cm), state);
+  let opened: ReturnType<typeof openContext>;
+  try {
+    opened = openContext(o, options, stdout, stderr, trace, { at: meter.deadline, expired: () => meter.timeout() }, wasiNames(cm), state);
+  } catch (e) {
+    if (acquired && 'variant' in acquired) acquired.pooled?.release(); // taken but never used: back to the pool
+    throw e;
+  }
+  const { ctx, preopens } = opened;
 
   const started = performance.now();
   let variant: ModuleVariant | undefined;
@@ -295,23 +353,10 @@ export async function runCompiled(cm: CompiledModule, options: RunOptions): Prom
   const ending = (e: ProcExit | RunAbort): RunResult =>
     e instanceof ProcExit ? result(e.code) : result(EXIT_TRAP, e.error);
   try {
-    if (o.instances < 1) return result(EXIT_TRAP, new WardenError('memory', 'instance limit: a run needs one instance, but limits.instances is 0', { instances: 0 }));
-    const profile = { memoryBytes: o.memoryBytes, tableElements: o.tableElements };
-    // Memory pooling (src/pool): the same code, its memory imported from a pool of reset memories. A ready
-    // pool is taken without an await (the hot path of a server's fresh sandbox per request).
-    const ready = options.pool === false ? 'unpoolable' : readyPool(cm, profile);
-    if (ready !== undefined && ready !== 'unpoolable') {
-      pooled = takeFrom(ready);
-      variant = pooled.variant;
-    } else {
-      try {
-        variant = cm.readyVariant(profile) ?? (await cm.variant(profile));
-      } catch (e) {
-        if (e instanceof WardenError && e.kind === 'memory') return result(EXIT_TRAP, e);
-        throw e;
-      }
-      if (ready === undefined && (pooled = await pooledMemory(cm, profile))) variant = pooled.variant;
-    }
+    if (acquired === undefined) return result(EXIT_TRAP, new WardenError('memory', 'instance limit: a run needs one instance, but limits.instances is 0', { instances: 0 }));
+    if ('error' in acquired) return result(EXIT_TRAP, acquired.error);
+    variant = acquired.variant;
+    pooled = acquired.pooled;
     // Plain literals (no spread, no computed keys: V8 builds those through a slow runtime path, ~4 us per run).
     const warden: Record<string, WebAssembly.ImportValue> = pooled ? { fuel: meter.refill, memory: pooled.memory } : { fuel: meter.refill };
     const provided: WebAssembly.Imports = { wasi_snapshot_preview1: ctx.imports.wasi_snapshot_preview1!, warden };

@@ -119,7 +119,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       maxHeaderBytes: settings.maxHeaderBytes,
       maxHeaders: settings.maxHeaders,
     },
-    (req) => void handle(req),
+    handle,
     clientError,
   );
 
@@ -133,14 +133,15 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
   }
 
   /** `list`: header names and values, flat (name, value, name, value...), valid already (cgi.ts checks a guest's). */
-  function respond(req: HttpRequest, rec: RequestRecord, status: number, list: readonly string[], body: Buffer | string, reason?: string, close = false): void {
+  function respond(req: HttpRequest, rec: RequestRecord, status: number, list: readonly string[], body: Buffer | string, reason?: string, close = false): undefined {
     rec.status = status;
-    rec.bytesOut = typeof body === 'string' ? body.length : body.length; // our texts are ASCII
+    rec.bytesOut = body.length; // (our own texts are ASCII)
     req.respond(status, reason, list, body, close);
+    return undefined;
   }
 
-  function respondError(req: HttpRequest, rec: RequestRecord, status: number, close = false): void {
-    respond(req, rec, status, status === 503 ? RETRY_HEADERS : ERROR_HEADERS, `${status} ${ERROR_BODIES[status] ?? 'error'}\n`, undefined, close);
+  function respondError(req: HttpRequest, rec: RequestRecord, status: number, close = false): undefined {
+    return respond(req, rec, status, status === 503 ? RETRY_HEADERS : ERROR_HEADERS, `${status} ${ERROR_BODIES[status] ?? 'error'}\n`, undefined, close);
   }
 
   /** A request the HTTP parser refused (it answered and closed the connection): logged and counted. */
@@ -150,18 +151,16 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     log(requestLine(rec));
   }
 
-  // Not async: returning the run's own promise saves the ticks of adopting it.
-  function runRoute(route: Route, options: RunOptions): Promise<RunResult> {
-    if (route.spec.isolation === 'worker') return workerPool().run(route.module, options);
-    return route.module.run(options);
-  }
-
-  async function handle(req: HttpRequest): Promise<void> {
+  /**
+   * One request, from its head to its log line. Synchronous from start to end when nothing has to wait (no body
+   * to read, a free slot, an inline route whose sandbox is ready): no promise, no microtask.
+   */
+  function handle(req: HttpRequest): void {
     const t0 = performance.now();
-    const raw = req.url ?? '';
+    const raw = req.url;
     const rec: RequestRecord = {
       time: isoNow(),
-      method: req.method ?? '',
+      method: req.method,
       path: raw.length > 200 ? raw.slice(0, 200) + '...' : raw,
       route: '',
       status: 0,
@@ -172,19 +171,28 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       remote: req.remoteAddress,
     };
     inFlight++;
-    try {
-      await serveRequest(req, rec);
-    } catch (e) {
+    const done = (): void => {
+      finish(rec, t0);
+      if (--inFlight === 0 && onIdle) onIdle();
+    };
+    const failed = (e: unknown): void => {
       rec.error = `internal error: ${e instanceof Error ? e.message : String(e)}`;
       if (!req.done) respondError(req, rec, 500);
       else req.destroy();
-    } finally {
-      finish(rec, t0);
-      if (--inFlight === 0 && onIdle) onIdle();
+      done();
+    };
+    let pending: Promise<void> | undefined;
+    try {
+      pending = serveRequest(req, rec);
+    } catch (e) {
+      return failed(e);
     }
+    if (pending === undefined) done();
+    else pending.then(done, failed);
   }
 
-  async function serveRequest(req: HttpRequest, rec: RequestRecord): Promise<void> {
+  /** Answers a request: undefined when it was answered synchronously, else a promise of the answer. */
+  function serveRequest(req: HttpRequest, rec: RequestRecord): Promise<void> | undefined {
     // (Header count and size, framing and timeouts are the HTTP parser's: src/server/http1.ts.)
     // The path and query: origin-form "/path?query", or absolute-form "http://host/path?query".
     let target = req.url;
@@ -216,8 +224,9 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     if (route.gate.full) return respondError(req, rec, 503);
 
     // The whole body first (bounded by the body timeout): a slow client holds no sandbox slot.
-    const body = req.hasBody ? await req.readBody(cap) : EMPTY;
-    if (typeof body === 'string') {
+    if (!req.hasBody) return admit(req, rec, route, path, query, EMPTY);
+    return req.readBody(cap).then((body) => {
+      if (typeof body !== 'string') return admit(req, rec, route, path, query, body);
       if (body === 'aborted') {
         rec.error = 'client went away while sending the body';
         rec.status = 499;
@@ -227,9 +236,12 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       else if (body === 'timeout') rec.error = `body not received within ${settings.bodyTimeoutMs} ms`;
       else rec.error = 'malformed chunked body';
       return respondError(req, rec, body === 'too-large' ? 413 : body === 'timeout' ? 408 : 400, true);
-    }
-    rec.bytesIn = body.length;
+    });
+  }
 
+  /** The CGI variables, then a slot (now, after a wait in the route's queue, or 503), then the run. */
+  function admit(req: HttpRequest, rec: RequestRecord, route: Route, path: string, query: string, body: Buffer): Promise<void> | undefined {
+    rec.bytesIn = body.length;
     let cgi: ReturnType<typeof cgiEnvironment> | undefined;
     try {
       // A module that imports neither environ_* nor args_* cannot read them: the request is only checked.
@@ -245,7 +257,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
           bodyLength: body.length,
           remoteAddress: rec.remote,
           localName: localName(),
-          localPort: listenPort, // the socket's own localPort costs a getsockname() per request
+          localPort: listenPort,
         },
         SERVER_SOFTWARE,
       );
@@ -254,36 +266,59 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       rec.error = e.message;
       return respondError(req, rec, 400);
     }
+    const options: RunOptions = cgi ? { argv0: cgi.argv0, args: cgi.args, env: cgi.env, limits: route.limits } : { limits: route.limits };
+    if (body.length > 0) options.stdin = body;
+    if (route.dirs.length > 0) options.dirs = route.dirs;
 
     // Admission: a slot now, a place in the route's bounded queue, or 503.
     const slot = route.gate.enter();
     if (slot === false) return respondError(req, rec, 503);
-    if (slot !== true) {
-      req.onAbort(() => slot.cancel());
-      const got = await slot.ready;
+    if (slot === true) return run(req, rec, route, options);
+    req.onAbort(() => slot.cancel());
+    return slot.ready.then((got) => {
       req.onAbort(undefined);
       if (!got) {
         rec.error = 'client went away while queued';
         rec.status = 499;
         return;
       }
-    }
-    let result: RunResult;
+      return run(req, rec, route, options);
+    });
+  }
+
+  /** Runs the route's module in its slot (inline: at once when its sandbox is ready), then answers. */
+  function run(req: HttpRequest, rec: RequestRecord, route: Route, options: RunOptions): Promise<void> | undefined {
+    let now: RunResult | undefined;
     try {
-      const options: RunOptions = cgi ? { argv0: cgi.argv0, args: cgi.args, env: cgi.env, limits: route.limits } : { limits: route.limits };
-      if (body.length > 0) options.stdin = body;
-      if (route.dirs.length > 0) options.dirs = route.dirs;
-      result = await runRoute(route, options);
+      now = route.spec.isolation === 'worker' ? undefined : route.module.runNow(options);
     } catch (e) {
-      // host-side refusals: the worker pool is closing or busy -> 503; anything else is the server's fault
-      if (e instanceof WardenError && (e.kind === 'busy' || e.kind === 'cancelled')) {
-        rec.error = e.message;
-        return respondError(req, rec, 503);
-      }
+      route.gate.leave();
       throw e;
-    } finally {
-      route.gate.leave(); // before writing the response: a slow reader holds no slot
     }
+    if (now !== undefined) {
+      route.gate.leave(); // before writing the response: a slow reader holds no slot
+      return answer(req, rec, route, now);
+    }
+    const running = route.spec.isolation === 'worker' ? workerPool().run(route.module, options) : route.module.run(options);
+    return running.then(
+      (result) => {
+        route.gate.leave();
+        return answer(req, rec, route, result);
+      },
+      (e: unknown) => {
+        route.gate.leave();
+        // host-side refusals: the worker pool is closing or busy -> 503; anything else is the server's fault
+        if (e instanceof WardenError && (e.kind === 'busy' || e.kind === 'cancelled')) {
+          rec.error = e.message;
+          return respondError(req, rec, 503);
+        }
+        throw e;
+      },
+    );
+  }
+
+  /** The run's result as the HTTP response (or the error status a limit or a bad handler maps to). */
+  function answer(req: HttpRequest, rec: RequestRecord, route: Route, result: RunResult): undefined {
     rec.fuel = result.fuelUsed;
     if (result.stderr.length > 0) {
       rec.stderr = result.stderr.toString('utf8', 0, Math.min(result.stderr.length, STDERR_LOG_BYTES)) + (result.stderr.length > STDERR_LOG_BYTES ? `... (${result.stderr.length} bytes)` : '');
@@ -305,6 +340,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
       return respondError(req, rec, 500);
     }
     respond(req, rec, parsed.status, parsed.list, parsed.body, parsed.reason);
+    return undefined;
   }
 
   const listen = (srv: NetServer, port: number, host: string): Promise<AddressInfo> =>
