@@ -117,8 +117,7 @@ describe('memory pool: reuse leaks nothing', () => {
   });
 });
 
-describe('memory pool: pooled and unpooled runs are identical', () => {
-  const CASES: [string, string, RunOptions][] = [
+const CASES: [string, string, RunOptions][] = [
     ['wc', 'examples/wc.wasm', { stdin: 'one two three\nfour\n' }],
     ['cat', 'examples/cat.wasm', { stdin: 'x'.repeat(70_000) }],
     ['args/env', 'test/guests/wasi/args_env.wasm', { args: ['a'], env: { A: 'b' } }],
@@ -126,7 +125,9 @@ describe('memory pool: pooled and unpooled runs are identical', () => {
     ['fuel', 'test/guests/limits/tight_loop.wasm', { limits: { fuel: 50_000 } }],
     ['malloc bomb under a memory cap', 'test/guests/limits/malloc_bomb.wasm', { limits: { memoryBytes: 4 * 1024 * 1024 } }],
     ['bench hello', 'bench/guests/hello.wasm', {}],
-  ];
+];
+
+describe('memory pool: pooled and unpooled runs are identical', () => {
   for (const [name, path, options] of CASES) {
     it(name, async () => {
       const bytes = load(path);
@@ -135,6 +136,24 @@ describe('memory pool: pooled and unpooled runs are identical', () => {
       const unpooled = await run(bytes, { ...options, pool: false });
       assert.deepEqual(comparable(pooled1), comparable(unpooled));
       assert.deepEqual(comparable(pooled2), comparable(unpooled));
+    });
+  }
+});
+
+describe('CompiledModule.runNow: a run without a promise once its sandbox is ready', () => {
+  for (const [name, path, options] of CASES) {
+    it(name, async () => {
+      const cm = await compile(load(path));
+      // limits no other test uses: this profile's code and pool are not ready yet
+      const o: RunOptions = { ...options, limits: { ...options.limits, memoryBytes: (options.limits?.memoryBytes ?? 64 * 1024 * 1024) + 7 * 65536 } };
+      assert.equal(cm.runNow(o), undefined, 'not ready: nothing done');
+      const first = await cm.run(o);
+      const second = await cm.run(o); // (the pool is set up on the second run)
+      const now = cm.runNow(o);
+      assert.ok(now !== undefined, 'ready after two runs');
+      assert.deepEqual(comparable(now), comparable(first));
+      assert.deepEqual(comparable(now), comparable(second));
+      assert.equal(cm.runNow({ ...o, digest: cm.digest }), undefined, 'a gated run goes through run()');
     });
   }
 });
