@@ -310,7 +310,7 @@ export async function runServeBench(opts: { quick: boolean; reps?: number; log: 
     const byCpu = pairedRatios(bare.map(cpuPerRequest), samples.get(contenders[1]!.name)!.map(cpuPerRequest));
     log(`bare CPU per request / warden serve (inline) CPU per request: ${fmtRatio(byCpu)} (the req/s ratio if both were CPU-bound on one core)`);
 
-    await mixedRun({ config, dir, rounds, seconds, warm, log });
+    await mixedRun({ config, dir, rounds, seconds, warm, log, bareFile });
     log(`after: ${busy()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -345,10 +345,25 @@ function delay() return d end
 /** Each connection of the paced runaway client waits this long before each request (a closed loop, paced). */
 const RUNAWAY_DELAY_MS = 10;
 /** Short rounds that size the runaway client so it sends as many requests as /hello gets answered meanwhile. */
-const CALIBRATION_ROUNDS = 2;
+const CALIBRATION_ROUNDS = 3;
 const CALIBRATION_SECONDS = 2;
 
-async function mixedRun(o: { config: string; dir: string; rounds: number; seconds: number; warm: number; log: (line: string) => void }): Promise<void> {
+/** One mixed round against a started server: /hello alone, the calibration, then /hello with the paced second client. */
+async function mixedRound(s: Started, hello: string, other: string, conns: number, seconds: number, warm: number, script: string): Promise<{ alone: Sample; mixed: WrkResult; loop: WrkResult; conns: number }> {
+  const alone = await measure(s, hello, seconds, warm, conns);
+  // Half the requests to the other route: each paced connection sends about 1/(delay + its latency) requests a
+  // second, so start from /hello's solo rate and rescale the connections by the two rates seen together.
+  const paced = { script, delayMs: RUNAWAY_DELAY_MS };
+  let n = Math.max(1, Math.round((alone.rps * RUNAWAY_DELAY_MS) / 1000));
+  for (let i = 0; i < CALIBRATION_ROUNDS; i++) {
+    const [h, rw] = await Promise.all([wrk(s.url + hello, CALIBRATION_SECONDS, conns), wrk(s.url + other, CALIBRATION_SECONDS, n, paced)]);
+    n = Math.max(1, Math.min(2000, Math.round((n * h.rps) / Math.max(1, rw.rps))));
+  }
+  const [mixed, loop] = await Promise.all([wrk(s.url + hello, seconds, conns), wrk(s.url + other, seconds, n, paced)]);
+  return { alone, mixed, loop, conns: n };
+}
+
+async function mixedRun(o: { config: string; dir: string; rounds: number; seconds: number; warm: number; log: (line: string) => void; bareFile: string }): Promise<void> {
   const { log } = o;
   const conns = CONNECTIONS / 2;
   const script = join(o.dir, 'pace.lua');
@@ -359,43 +374,55 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
       `(an endless loop on a worker thread: timeout 1s, concurrency 1, queue 4, so the rest are refused with 503), paced so that about half the ` +
       `requests are runaway ones (connections each waiting ${RUNAWAY_DELAY_MS} ms before a request, as many as ${CALIBRATION_ROUNDS} ${CALIBRATION_SECONDS}-s rounds ` +
       `together show match /hello's rate) ` +
-      `(an unpaced closed loop would flood the route with instant 503s instead); ${o.rounds} rounds x ${o.seconds} s`,
+      `(an unpaced closed loop would flood the route with instant 503s instead); ${o.rounds} rounds x ${o.seconds} s. ` +
+      `Reference: the same run against the bare node http server, its second client on another path (a plain hello): what sharing a saturated server costs any server.`,
   );
   const solo: Sample[] = [];
   const mixed: WrkResult[] = [];
-  const runaway: WrkResult[] = [];
+  const bareSolo: Sample[] = [];
+  const bareMixed: WrkResult[] = [];
   let healthy = true;
   for (let r = 0; r < o.rounds; r++) {
-    const logFile = join(o.dir, `mixed-${r}.log`);
-    const s = await startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', o.config], logFile);
-    let line = '';
-    try {
-      const alone = await measure(s, '/hello', o.seconds, o.warm, conns);
-      // Half the requests runaway ones: each runaway connection sends about 1/(delay + its latency) requests a
-      // second, so start from /hello's solo rate and rescale the connections by the two rates seen together.
-      const paced = { script, delayMs: RUNAWAY_DELAY_MS };
-      let runawayConns = Math.max(1, Math.round((alone.rps * RUNAWAY_DELAY_MS) / 1000));
-      for (let i = 0; i < CALIBRATION_ROUNDS; i++) {
-        const [h, rw] = await Promise.all([wrk(s.url + '/hello', CALIBRATION_SECONDS, conns), wrk(s.url + '/runaway', CALIBRATION_SECONDS, runawayConns, paced)]);
-        runawayConns = Math.max(1, Math.min(2000, Math.round((runawayConns * h.rps) / Math.max(1, rw.rps))));
+    for (const target of r % 2 === 0 ? ['warden', 'bare'] : ['bare', 'warden']) {
+      if (target === 'bare') {
+        const s = await startChild([o.bareFile], join(o.dir, `mixed-bare-${r}.log`));
+        try {
+          const m = await mixedRound(s, '/', '/other', conns, o.seconds, o.warm, script);
+          bareSolo.push(m.alone);
+          bareMixed.push(m.mixed);
+          log(
+            `round ${r + 1}, bare node http: / alone ${fmtRps(m.alone.rps)} req/s p99 ${fmtMs(m.alone.p99)} ms; with /other: ${fmtRps(m.mixed.rps)} req/s p99 ${fmtMs(m.mixed.p99)} ms; ` +
+              `other share ${((100 * m.loop.requests) / (m.loop.requests + m.mixed.requests)).toFixed(0)}% (${m.conns} paced connections); p99 ratio ${(m.mixed.p99 / m.alone.p99).toFixed(2)}x`,
+          );
+        } finally {
+          await s.stop();
+        }
+        continue;
       }
-      const [m, loop] = await Promise.all([wrk(s.url + '/hello', o.seconds, conns), wrk(s.url + '/runaway', o.seconds, runawayConns, paced)]);
-      const after = await get(s.url + '/hello').catch((e: unknown) => ({ status: 0, body: String(e) }));
-      const up = after.status === 200 && after.body === HELLO_BODY && s.child.exitCode === null;
-      healthy &&= up;
-      solo.push(alone);
-      mixed.push(m);
-      runaway.push(loop);
-      line =
-        `round ${r + 1}: /hello alone ${fmtRps(alone.rps)} req/s p50 ${fmtMs(alone.p50)} p99 ${fmtMs(alone.p99)} ms; ` +
-          `with /runaway: ${fmtRps(m.rps)} req/s p50 ${fmtMs(m.p50)} p99 ${fmtMs(m.p99)} ms${m.non2xx ? ` (${m.non2xx} non-2xx)` : ''}; ` +
-          `runaway share of requests ${((100 * loop.requests) / (loop.requests + m.requests)).toFixed(0)}% (${runawayConns} paced connections); p99 ratio ${(m.p99 / alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
-    } finally {
-      await s.stop();
+      const logFile = join(o.dir, `mixed-${r}.log`);
+      const s = await startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', o.config], logFile);
+      let line = '';
+      let loopRequests = 0;
+      try {
+        const m = await mixedRound(s, '/hello', '/runaway', conns, o.seconds, o.warm, script);
+        const after = await get(s.url + '/hello').catch((e: unknown) => ({ status: 0, body: String(e) }));
+        const up = after.status === 200 && after.body === HELLO_BODY && s.child.exitCode === null;
+        healthy &&= up;
+        solo.push(m.alone);
+        mixed.push(m.mixed);
+        loopRequests = m.loop.requests;
+        line =
+          `round ${r + 1}: /hello alone ${fmtRps(m.alone.rps)} req/s p50 ${fmtMs(m.alone.p50)} p99 ${fmtMs(m.alone.p99)} ms; ` +
+          `with /runaway: ${fmtRps(m.mixed.rps)} req/s p50 ${fmtMs(m.mixed.p50)} p99 ${fmtMs(m.mixed.p99)} ms${m.mixed.non2xx ? ` (${m.mixed.non2xx} non-2xx)` : ''}; ` +
+          `runaway share of requests ${((100 * m.loop.requests) / (m.loop.requests + m.mixed.requests)).toFixed(0)}% (${m.conns} paced connections); p99 ratio ${(m.mixed.p99 / m.alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
+      } finally {
+        await s.stop();
+      }
+      log(`${line}; /runaway: ${loopRequests} requests (${statusCounts(logFile, '/runaway')})`);
     }
-    log(`${line}; /runaway: ${runaway[r]?.requests ?? 0} requests (${statusCounts(logFile, '/runaway')})`);
   }
   const ratios = pairedRatios(mixed.map((x) => x.p99), solo.map((x) => x.p99));
+  const bareRatios = pairedRatios(bareMixed.map((x) => x.p99), bareSolo.map((x) => x.p99));
   log(
     table(['/hello', 'req/s', 'p50 ms', 'p99 ms'], [
       ['alone', fmtRps(median(solo.map((x) => x.rps))), fmtMs(median(solo.map((x) => x.p50))), fmtMs(median(solo.map((x) => x.p99)))],
@@ -403,6 +430,7 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
     ]),
   );
   log(`healthy p99 with the runaway route / alone: ${fmtRatio(ratios)} (goal <= 2: ${median(ratios) <= 2 ? 'met' : 'NOT met'}); server up after every round: ${healthy ? 'yes' : 'NO'}`);
+  log(`reference, bare node http with as many requests on a second path (no runaway, nothing refused): p99 ratio ${fmtRatio(bareRatios)}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
