@@ -90,6 +90,29 @@ describe('warden run: the main job', () => {
     }
   });
 
+  it('ends a run waiting on a stdin socket that never sends at its --timeout (as Node spawns a child with stdio "pipe")', async () => {
+    const child = spawn(process.execPath, [MAIN, 'run', '--timeout', '300ms', 'examples/cat.wasm'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    clearTimeout(kill);
+    child.stdin!.destroy();
+    assert.equal(stderr, 'error: deadline of 300ms passed\n');
+    assert.equal(status, 134);
+  });
+
+  it('reads a stdin socket to its end, what arrives late included', async () => {
+    const child = spawn(process.execPath, [MAIN, 'run', '--timeout', '20s', 'examples/cat.wasm'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdin!.write('first\n');
+    setTimeout(() => child.stdin!.end('second\n'), 700);
+    const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    assert.equal(status, 0);
+    assert.equal(stdout, 'first\nsecond\n');
+  });
+
   it('passes args after MODULE (and after --) to the guest untouched', () => {
     const r = warden(['run', mod.args!, '--dir', 'x', '--json']);
     assert.equal(r.stdout, `${mod.args}\0--dir\0x\0--json\0`);

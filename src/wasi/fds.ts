@@ -1,6 +1,7 @@
 // Open file descriptions of a WASI context: each kind of fd is a class implementing the fd
 // operations; the base class fails every operation with the errno wasmtime 49 gives for it.
 import * as fs from 'node:fs';
+import { Socket } from 'node:net';
 import { isatty } from 'node:tty';
 import { WardenError } from '../errors.js';
 import { FileType, type DirEntry, type DirNode, type FileNode, type Stat, type TimeSpec } from '../fs/types.js';
@@ -98,11 +99,30 @@ export abstract class Fd {
 function reopenNonBlocking(fd: number): number {
   try {
     const st = fs.fstatSync(fd);
+    if (st.isSocket()) return nonBlockingSocket(fd);
     if (!st.isFIFO() && !st.isCharacterDevice()) return -1;
     return fs.openSync(`/proc/self/fd/${fd}`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch {
     return -1;
   }
+}
+
+/** Sockets made non-blocking, by fd (their handles are kept: closing one would close the fd). */
+const socketHandles = new Map<number, Socket>();
+
+/**
+ * A socket cannot be reopened through /proc: it is made non-blocking itself (the description is this process's own
+ * unless it was passed on), by libuv, which opening a net.Socket on it does at once; with `readable: false` libuv
+ * never reads from it, so its bytes stay for our reads. The same fd back (not ours to close).
+ */
+function nonBlockingSocket(fd: number): number {
+  if (!socketHandles.has(fd)) {
+    const s = new Socket({ fd, readable: false, writable: false });
+    s.unref();
+    s.on('error', () => {});
+    socketHandles.set(fd, s);
+  }
+  return fd;
 }
 
 export class StdinFd extends Fd {
@@ -112,8 +132,9 @@ export class StdinFd extends Fd {
   private scratch: Buffer | undefined;
   /**
    * For a host fd that can block (a pipe or a terminal): our own non-blocking open file description of it
-   * (Linux: /proc/self/fd/N), so a read waits in slices and sees the run's deadline; -1 when the fd cannot
-   * block (a regular file) or cannot be reopened (a socket, no /proc), then reads block as before.
+   * (Linux: /proc/self/fd/N; a socket: the fd itself, made non-blocking), so a read waits in slices and sees
+   * the run's deadline; -1 when the fd cannot block (a regular file) or cannot be reopened (no /proc), then
+   * reads block as before.
    */
   private nonBlocking: number | undefined;
   constructor(
@@ -166,7 +187,7 @@ export class StdinFd extends Fd {
     }
   }
   override close(): void {
-    if (this.nonBlocking !== undefined && this.nonBlocking >= 0) fs.closeSync(this.nonBlocking);
+    if (this.nonBlocking !== undefined && this.nonBlocking >= 0 && !socketHandles.has(this.nonBlocking)) fs.closeSync(this.nonBlocking);
     this.nonBlocking = undefined;
   }
   /** wasmtime: fd_pwrite on stdin is EBADF (not writable) before ESPIPE. */
