@@ -168,4 +168,28 @@ describe('warden serve: limits and error mapping', () => {
     await closed;
     assert.match(Buffer.concat(got).toString(), /^HTTP\/1\.1 408 /);
   });
+
+  it('server.max-connections: connections past it are closed as they come; a freed place is taken again', async () => {
+    const t = await serve(`[server]\nmax-connections = 2\n[[route]]\npath = "/hello"\nmodule = "${EXAMPLES}hello.wasm"\nisolation = "inline"\n`);
+    const u = new URL(t.url);
+    const held = await Promise.all(
+      [0, 1].map(
+        () =>
+          new Promise<ReturnType<typeof connect>>((resolve, reject) => {
+            const sock = connect(Number(u.port), u.hostname, () => resolve(sock));
+            sock.on('error', reject);
+          }),
+      ),
+    );
+    try {
+      assert.equal(await rawRequest(t.url, 'GET /hello HTTP/1.1\r\nHost: x\r\n\r\n', 3000), '', 'a third connection is closed without an answer');
+      held[0]!.destroy();
+      let answer = '';
+      await until(async () => (answer = await rawRequest(t.url, 'GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 3000)) !== '', 'a place to be free again');
+      assert.match(answer, /^HTTP\/1\.1 200 OK\r\n/);
+    } finally {
+      for (const h of held) h.destroy();
+      await t.server.close();
+    }
+  });
 });

@@ -74,6 +74,7 @@ export const SERVER_CONFIG_SPEC = {
         'drain-timeout': { type: 'duration', doc: 'on shutdown, how long in-flight requests may take before connections are cut' },
         'max-headers': { type: 'integer', min: 1, max: 10_000, doc: 'request header fields at most (431 past it)' },
         'max-header-bytes': { type: 'bytes', doc: 'request line + headers at most (431 past it)' },
+        'max-connections': { type: 'integer', min: 1, max: 1_000_000, doc: 'open client connections at most; more are closed at once (default 10000)' },
         watch: { type: 'boolean', doc: 'reload when the config file or a module file changes (default true)' },
       },
     },
@@ -102,6 +103,8 @@ export const SERVE_DEFAULTS = {
   drainTimeoutMs: 10_000,
   maxHeaders: 100,
   maxHeaderBytes: 16 * 1024,
+  /** Client connections at once (each holds a file descriptor and buffers): more are closed as they come. */
+  maxConnections: 10_000,
   /**
    * Worker threads of `isolation = "worker"` routes run at this niceness (Linux): a guest spinning until its
    * deadline then yields the CPU to the thread that accepts requests and runs inline routes.
@@ -174,6 +177,7 @@ export interface ServerSettings {
   drainTimeoutMs: number;
   maxHeaders: number;
   maxHeaderBytes: number;
+  maxConnections: number;
   watch: boolean;
 }
 
@@ -242,6 +246,7 @@ export function normalizeConfig(data: unknown, source: string, baseDir: string, 
     drainTimeoutMs: s['drain-timeout'] ?? SERVE_DEFAULTS.drainTimeoutMs,
     maxHeaders: s['max-headers'] ?? SERVE_DEFAULTS.maxHeaders,
     maxHeaderBytes: s['max-header-bytes'] ?? SERVE_DEFAULTS.maxHeaderBytes,
+    maxConnections: s['max-connections'] ?? SERVE_DEFAULTS.maxConnections,
     watch: s.watch ?? true,
   };
   if (server.bodyTimeoutMs < server.headerTimeoutMs) {

@@ -122,6 +122,7 @@ export async function startServer(config: ServerConfig | string, opts: ServeOpti
     handle,
     clientError,
   );
+  server.net.maxConnections = settings.maxConnections; // past it Node closes new connections as they come
 
   const listenHost = opts.host ?? settings.listen.host;
   const localName = (): string => opts.host ?? settings.name ?? settings.listen.host;
