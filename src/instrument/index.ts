@@ -340,8 +340,15 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     const n = mc.u32();
     for (let i = 0; i < n; i++) memories.push(readLimits(mc, 'memory'));
   }
-  const memories64 = memories.map((m) => (m.flags & 4) !== 0);
-  if (memCap !== undefined && memories64.includes(true)) capPages = Math.min(Math.floor(memCap / PAGE), 2 ** 48);
+  // (built by a loop, not map()/includes(): an array whose elements kind differs from call to call (empty or
+  // not) made V8 deoptimise instrument() again and again)
+  const memories64: boolean[] = [];
+  let anyMemory64 = false;
+  for (const m of memories) {
+    memories64.push((m.flags & 4) !== 0);
+    anyMemory64 ||= (m.flags & 4) !== 0;
+  }
+  if (memCap !== undefined && anyMemory64) capPages = Math.min(Math.floor(memCap / PAGE), 2 ** 48);
   const tableSec = find(4);
   let tableInits = false;
   if (tableSec) {
