@@ -758,7 +758,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   return {
     bytes: result,
     requires: {
-      fuel: fuel ? { ...FUEL_IMPORT, signature: '(i64) -> i64', global: fuelGlobalName } : null,
+      fuel: fuel ? { module: FUEL_IMPORT.module, name: FUEL_IMPORT.name, signature: '(i64) -> i64', global: fuelGlobalName } : null,
       memories: memoryNames,
       initialMemoryBytes: initialPages * PAGE,
       memoryCapBytes: capPages === null ? null : capPages * PAGE,
