@@ -615,16 +615,25 @@ function doubled<A extends Uint8Array | Int32Array>(a: A): A {
   return next;
 }
 
+/** Whether some element of `a` is true (a loop: includes() on arrays of varying elements kinds made V8 deoptimise). */
+function anyTrue(a: readonly boolean[] | undefined): boolean {
+  if (a) for (let i = 0; i < a.length; i++) if (a[i]) return true;
+  return false;
+}
+
+/** A released rewriter, for the next module (see BodyRewriter.for). */
+let spare: BodyRewriter | undefined;
+
 export class BodyRewriter {
-  private readonly globalTemplates: Templates;
+  private readonly globalTemplates = newTemplates();
   /** This rewriter's mark in LOCAL_TEMPLATES (whose entries other rewriters filled for their module are refilled). */
-  private readonly stamp = ++stamps;
+  private stamp = 0;
   /** Local-mode templates for a counter local from 256 on, for the counter in local `otherFor`. */
   private readonly otherTemplates = newTemplates();
   private otherFor = -1;
   /** Global-mode pieces around a call to a register variant: the counter from the global into the call, and back. */
-  private readonly toGlobal: Uint8Array;
-  private readonly fromGlobal: Uint8Array;
+  private toGlobal: Uint8Array;
+  private fromGlobal: Uint8Array;
 
   // Control frames: kind, whether a branch targets its label, labels inserted around frames 1..k (cumulative),
   // where a loop's header cost slot is (-1: not wrapped), the segment each suspended (6 numbers per frame), and
@@ -648,7 +657,7 @@ export class BodyRewriter {
   /** The i64 scratch local (lengths on 64-bit memories and tables), -1 when the module has none of those. */
   private W = -1;
   /** Whether the module has a 64-bit memory or table (so functions get the i64 scratch local). */
-  private readonly wide: boolean;
+  private wide = false;
   /** Static GC costs added in the function so far (see MAX_STATIC_GC_COST). */
   private staticGc = 0;
   /** Some body rewritten so far allocates GC objects (struct.new*, array.new*). */
@@ -707,14 +716,41 @@ export class BodyRewriter {
   private refs = new Int32Array(64 * 3);
   private nRef = 0;
 
-  constructor(private readonly ctx: BodyContext) {
-    this.globalTemplates = newTemplates();
-    fillTemplates(this.globalTemplates, ctx.fuelGlobal, ctx.fuelFunc, -1);
+  private constructor(private ctx: BodyContext) {
+    this.t = this.globalTemplates;
+    this.fromGlobal = this.toGlobal = this.t.b;
+    this.reset(ctx);
+  }
+
+  /**
+   * The rewriter for the bodies of the module of `ctx`: the one of the previous module if it finished (its
+   * work arrays have grown to what functions need), else a new one. Call release() when the module is done.
+   */
+  static for(ctx: BodyContext): BodyRewriter {
+    const r = spare;
+    spare = undefined;
+    if (!r) return new BodyRewriter(ctx);
+    r.reset(ctx);
+    return r;
+  }
+
+  /** The module is done: the next one may reuse this rewriter (a module refused midway does not release its own). */
+  release(): void {
+    spare = this;
+  }
+
+  /** Starts on the module of `ctx` (what lasts from body to body; the rest is set for each body). */
+  private reset(ctx: BodyContext): void {
+    this.ctx = ctx;
+    this.stamp = ++stamps;
+    this.otherFor = -1;
+    this.allocates = false;
+    this.loopWork = 0;
     const g = this.globalTemplates;
+    fillTemplates(g, ctx.fuelGlobal, ctx.fuelFunc, -1);
     this.fromGlobal = g.b.slice(g.getS, g.getE);
     this.toGlobal = g.b.slice(g.setS, g.setE);
-    this.wide = (ctx.memories64?.includes(true) ?? false) || (ctx.tables64?.includes(true) ?? false);
-    this.t = this.globalTemplates;
+    this.wide = anyTrue(ctx.memories64) || anyTrue(ctx.tables64);
   }
 
   /**

@@ -418,7 +418,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     funcTypes,
   };
   const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
-  const rewriters: BodyRewriter[] = [];
+  let gcAllocates = false;
   const shiftFn = (f: number): number => (f >= shift ? f + 1 : f);
 
   // Pass 2: write the rewritten module.
@@ -635,8 +635,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             const n = cc.u32();
             if (n !== funcTypes.length) cc.fail('function and code section counts differ', s!.start);
             out.u32(n);
-            const rewriter = new BodyRewriter(ctx);
-            rewriters.push(rewriter);
+            const rewriter = BodyRewriter.for(ctx);
             const body = new Cursor(bytes);
             for (let i = 0; i < n; i++) {
               const size = cc.u32();
@@ -650,6 +649,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               cc.pos = start + size;
             }
             atEnd(cc, s!);
+            gcAllocates = rewriter.allocates;
+            rewriter.release();
             if (variants) {
               // calls to functions that became variants after the call was written: no store before it, no load after
               const d = sites.data;
@@ -764,7 +765,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
       memoryCapBytes: capPages === null ? null : capPages * PAGE,
       tableCapElements: tableCap ?? null,
       shiftedFunctionsFrom: fuel ? importedFuncs : null,
-      gcAllocates: rewriters.some((r) => r.allocates),
+      gcAllocates,
     },
     original: (funcIndex, offset) => {
       if (!fuel) return { funcIndex, offset };
