@@ -736,6 +736,9 @@ export class BodyRewriter {
 
   /** The module is done: the next one may reuse this rewriter (a module refused midway does not release its own). */
   release(): void {
+    // (not holding on to the module's bytes and output buffer meanwhile)
+    this.c = new Cursor(new Uint8Array(0));
+    this.out = new Out(64);
     spare = this;
   }
 
