@@ -3,6 +3,10 @@
 
 import { BinaryError } from '../binary/module.js';
 
+// (one each, not one per name: making a TextDecoder costs more than decoding a short name)
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
+
 /** A growable byte buffer. */
 export class Out {
   buf: Uint8Array;
@@ -84,7 +88,7 @@ export class Out {
   }
 
   name(s: string): void {
-    const b = new TextEncoder().encode(s);
+    const b = UTF8_ENCODER.encode(s);
     this.u32(b.length);
     this.bytes(b);
   }
@@ -218,7 +222,7 @@ export class Cursor {
     const n = this.u32();
     const at = this.pos;
     this.skip(n);
-    return new TextDecoder().decode(this.buf.subarray(at, at + n));
+    return UTF8_DECODER.decode(this.buf.subarray(at, at + n));
   }
 
   /** Skips a value type (single byte, or 0x63/0x64 followed by a heap type); type indices must be below `types`. */
