@@ -538,6 +538,57 @@ for (let op = 0; op < 256; op++) {
   FAST[op] = op >= 0x20 && op <= 0x22 ? F_LOCAL : op === 0x23 || op === 0x24 ? F_GLOBAL : (kind[info.imm] ?? SLOW);
 }
 
+/** Instructions the last scanRun() passed over (each costs 1). */
+let scanned = 0;
+
+// The plain instructions of the common form for scanRun(), by opcode: how many immediate bytes follow (LEBs of
+// one byte each, a memarg's included; f32/f64.const's 4 or 8) and the limit of the first one and second one
+// (256: none; 0x80: a one-byte LEB; 0x40: a memarg's alignment without a memory index). 0 for the rest:
+// scanRun stops at them (FIRST_LIMIT 0).
+const SCAN_LEN = new Uint8Array(256);
+const FIRST_LIMIT = new Uint16Array(256);
+const SECOND_LIMIT = new Uint16Array(256);
+for (let op = 0; op < 256; op++) {
+  const f = FAST[op];
+  const [len, first, second] =
+    f === F_NONE ? [0, 256, 256]
+    : f === F_LEB5 || f === F_LEB10 || f === F_LOCAL || f === F_GLOBAL ? [1, 0x80, 256]
+    : f === F_LEB5X2 ? [2, 0x80, 0x80]
+    : f === F_MEMARG ? [2, 0x40, 0x80]
+    : f === F_SKIP4 ? [4, 256, 256]
+    : f === F_SKIP8 ? [8, 256, 256]
+    : [0, 0, 0];
+  SCAN_LEN[op] = len;
+  FIRST_LIMIT[op] = first;
+  SECOND_LIMIT[op] = second;
+}
+
+/**
+ * The hot path of the main loop, kept small and nearly branch-free so V8 makes it fast: passes over the run
+ * of plain instructions (those FAST handles) from `p` up to the first other one, and returns where it stopped
+ * (`scanned`: how many it passed). It stops early, at the start of an instruction, at anything less common (a
+ * LEB of more than one byte, a local or global index out of range or the moved local, a memarg with a memory
+ * index, the last 16 bytes), which the main loop then handles with its checks and messages: this only passes
+ * over what the main loop would pass over. `limits` (FIRST_LIMIT with the local and global index bounds of the
+ * function: set by the caller) gives the first immediate byte's bound.
+ */
+function scanRun(buf: Uint8Array, p: number, end: number, limits: Uint16Array, moved: number): number {
+  let n = 0;
+  const last = end - 16;
+  while (p < last) {
+    const op = buf[p]!;
+    const a = buf[p + 1]!;
+    if (a >= limits[op]! || buf[p + 2]! >= SECOND_LIMIT[op]! || (a === moved && op >= 0x20 && op <= 0x22)) break;
+    p += 1 + SCAN_LEN[op]!;
+    n++;
+  }
+  scanned = n;
+  return p;
+}
+
+/** FIRST_LIMIT with the bounds of the function being rewritten for local and global indices (see scanRun). */
+const SCAN_LIMITS = FIRST_LIMIT.slice();
+
 /**
  * Local-mode templates by the counter's local index (below 256), shared by all rewriters (allocated once):
  * filled for the module of the rewriter whose stamp TEMPLATE_STAMPS holds (one module is rewritten at a time).
@@ -564,16 +615,25 @@ function doubled<A extends Uint8Array | Int32Array>(a: A): A {
   return next;
 }
 
+/** Whether some element of `a` is true (a loop: includes() on arrays of varying elements kinds made V8 deoptimise). */
+function anyTrue(a: readonly boolean[] | undefined): boolean {
+  if (a) for (let i = 0; i < a.length; i++) if (a[i]) return true;
+  return false;
+}
+
+/** A released rewriter, for the next module (see BodyRewriter.for). */
+let spare: BodyRewriter | undefined;
+
 export class BodyRewriter {
-  private readonly globalTemplates: Templates;
+  private readonly globalTemplates = newTemplates();
   /** This rewriter's mark in LOCAL_TEMPLATES (whose entries other rewriters filled for their module are refilled). */
-  private readonly stamp = ++stamps;
+  private stamp = 0;
   /** Local-mode templates for a counter local from 256 on, for the counter in local `otherFor`. */
   private readonly otherTemplates = newTemplates();
   private otherFor = -1;
   /** Global-mode pieces around a call to a register variant: the counter from the global into the call, and back. */
-  private readonly toGlobal: Uint8Array;
-  private readonly fromGlobal: Uint8Array;
+  private toGlobal: Uint8Array;
+  private fromGlobal: Uint8Array;
 
   // Control frames: kind, whether a branch targets its label, labels inserted around frames 1..k (cumulative),
   // where a loop's header cost slot is (-1: not wrapped), the segment each suspended (6 numbers per frame), and
@@ -597,7 +657,7 @@ export class BodyRewriter {
   /** The i64 scratch local (lengths on 64-bit memories and tables), -1 when the module has none of those. */
   private W = -1;
   /** Whether the module has a 64-bit memory or table (so functions get the i64 scratch local). */
-  private readonly wide: boolean;
+  private wide = false;
   /** Static GC costs added in the function so far (see MAX_STATIC_GC_COST). */
   private staticGc = 0;
   /** Some body rewritten so far allocates GC objects (struct.new*, array.new*). */
@@ -656,14 +716,44 @@ export class BodyRewriter {
   private refs = new Int32Array(64 * 3);
   private nRef = 0;
 
-  constructor(private readonly ctx: BodyContext) {
-    this.globalTemplates = newTemplates();
-    fillTemplates(this.globalTemplates, ctx.fuelGlobal, ctx.fuelFunc, -1);
+  private constructor(private ctx: BodyContext) {
+    this.t = this.globalTemplates;
+    this.fromGlobal = this.toGlobal = this.t.b;
+    this.reset(ctx);
+  }
+
+  /**
+   * The rewriter for the bodies of the module of `ctx`: the one of the previous module if it finished (its
+   * work arrays have grown to what functions need), else a new one. Call release() when the module is done.
+   */
+  static for(ctx: BodyContext): BodyRewriter {
+    const r = spare;
+    spare = undefined;
+    if (!r) return new BodyRewriter(ctx);
+    r.reset(ctx);
+    return r;
+  }
+
+  /** The module is done: the next one may reuse this rewriter (a module refused midway does not release its own). */
+  release(): void {
+    // (not holding on to the module's bytes and output buffer meanwhile)
+    this.c = new Cursor(new Uint8Array(0));
+    this.out = new Out(64);
+    spare = this;
+  }
+
+  /** Starts on the module of `ctx` (what lasts from body to body; the rest is set for each body). */
+  private reset(ctx: BodyContext): void {
+    this.ctx = ctx;
+    this.stamp = ++stamps;
+    this.otherFor = -1;
+    this.allocates = false;
+    this.loopWork = 0;
     const g = this.globalTemplates;
+    fillTemplates(g, ctx.fuelGlobal, ctx.fuelFunc, -1);
     this.fromGlobal = g.b.slice(g.getS, g.getE);
     this.toGlobal = g.b.slice(g.setS, g.setE);
-    this.wide = (ctx.memories64?.includes(true) ?? false) || (ctx.tables64?.includes(true) ?? false);
-    this.t = this.globalTemplates;
+    this.wide = anyTrue(ctx.memories64) || anyTrue(ctx.tables64);
   }
 
   /**
@@ -1280,7 +1370,12 @@ export class BodyRewriter {
     // the end (no host call at entry, around which V8 would spill the parameters on every call).
     const entryCheckEnd = this.segEnd;
     const entryCheck = entryCheckEnd - (t.checkE - t.plainE);
+    const limits = SCAN_LIMITS;
+    limits[0x20] = limits[0x21] = limits[0x22] = Math.min(locals, 0x80); // local.get/set/tee
+    limits[0x23] = limits[0x24] = Math.min(ctx.fuelGlobal, 0x80); // global.get/set
     for (;;) {
+      c.pos = scanRun(buf, c.pos, c.end, limits, moved);
+      cost += scanned;
       const at = c.pos;
       if (at >= c.end) c.fail('function body without end', at);
       const op = buf[c.pos++]!;

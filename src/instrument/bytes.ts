@@ -3,6 +3,10 @@
 
 import { BinaryError } from '../binary/module.js';
 
+// (one each, not one per name: making a TextDecoder costs more than decoding a short name)
+const UTF8_ENCODER = new TextEncoder();
+const UTF8_DECODER = new TextDecoder();
+
 /** A growable byte buffer. */
 export class Out {
   buf: Uint8Array;
@@ -84,7 +88,7 @@ export class Out {
   }
 
   name(s: string): void {
-    const b = new TextEncoder().encode(s);
+    const b = UTF8_ENCODER.encode(s);
     this.u32(b.length);
     this.bytes(b);
   }
@@ -129,21 +133,27 @@ export class Cursor {
     return this.u32Long();
   }
 
+  // (in integer arithmetic: optimised code computing it in doubles stored them boxed in pos and end, which
+  // made V8 change those fields to doubles and deoptimise every function using a cursor)
   private u32Long(): number {
     const buf = this.buf;
     let pos = this.pos;
     let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 5; i++) {
+    for (let shift = 0; shift < 35; shift += 7) {
       if (pos >= this.end) this.fail('unexpected end of input', pos);
       const b = buf[pos++]!;
-      result += (b & 0x7f) * mul;
+      if (shift === 28) {
+        // the fifth byte: 4 bits left of 32
+        if (b >= 0x80) break;
+        if (b > 0x0f) this.fail('integer too large', this.pos);
+        this.pos = pos;
+        return (result | (b << 28)) >>> 0;
+      }
+      result |= (b & 0x7f) << shift;
       if (b < 0x80) {
-        if (result > 0xffffffff) this.fail('integer too large', this.pos);
         this.pos = pos;
         return result;
       }
-      mul *= 128;
     }
     return this.fail('LEB128 too long', this.pos);
   }
@@ -212,7 +222,7 @@ export class Cursor {
     const n = this.u32();
     const at = this.pos;
     this.skip(n);
-    return new TextDecoder().decode(this.buf.subarray(at, at + n));
+    return UTF8_DECODER.decode(this.buf.subarray(at, at + n));
   }
 
   /** Skips a value type (single byte, or 0x63/0x64 followed by a heap type); type indices must be below `types`. */

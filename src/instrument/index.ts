@@ -340,8 +340,15 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     const n = mc.u32();
     for (let i = 0; i < n; i++) memories.push(readLimits(mc, 'memory'));
   }
-  const memories64 = memories.map((m) => (m.flags & 4) !== 0);
-  if (memCap !== undefined && memories64.includes(true)) capPages = Math.min(Math.floor(memCap / PAGE), 2 ** 48);
+  // (built by a loop, not map()/includes(): an array whose elements kind differs from call to call (empty or
+  // not) made V8 deoptimise instrument() again and again)
+  const memories64: boolean[] = [];
+  let anyMemory64 = false;
+  for (const m of memories) {
+    memories64.push((m.flags & 4) !== 0);
+    anyMemory64 ||= (m.flags & 4) !== 0;
+  }
+  if (memCap !== undefined && anyMemory64) capPages = Math.min(Math.floor(memCap / PAGE), 2 ** 48);
   const tableSec = find(4);
   let tableInits = false;
   if (tableSec) {
@@ -411,7 +418,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     funcTypes,
   };
   const shift = fuel ? importedFuncs : Number.MAX_SAFE_INTEGER;
-  const rewriters: BodyRewriter[] = [];
+  let gcAllocates = false;
   const shiftFn = (f: number): number => (f >= shift ? f + 1 : f);
 
   // Pass 2: write the rewritten module.
@@ -628,8 +635,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             const n = cc.u32();
             if (n !== funcTypes.length) cc.fail('function and code section counts differ', s!.start);
             out.u32(n);
-            const rewriter = new BodyRewriter(ctx);
-            rewriters.push(rewriter);
+            const rewriter = BodyRewriter.for(ctx);
             const body = new Cursor(bytes);
             for (let i = 0; i < n; i++) {
               const size = cc.u32();
@@ -643,6 +649,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               cc.pos = start + size;
             }
             atEnd(cc, s!);
+            gcAllocates = rewriter.allocates;
+            rewriter.release();
             if (variants) {
               // calls to functions that became variants after the call was written: no store before it, no load after
               const d = sites.data;
@@ -751,13 +759,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   return {
     bytes: result,
     requires: {
-      fuel: fuel ? { ...FUEL_IMPORT, signature: '(i64) -> i64', global: fuelGlobalName } : null,
+      fuel: fuel ? { module: FUEL_IMPORT.module, name: FUEL_IMPORT.name, signature: '(i64) -> i64', global: fuelGlobalName } : null,
       memories: memoryNames,
       initialMemoryBytes: initialPages * PAGE,
       memoryCapBytes: capPages === null ? null : capPages * PAGE,
       tableCapElements: tableCap ?? null,
       shiftedFunctionsFrom: fuel ? importedFuncs : null,
-      gcAllocates: rewriters.some((r) => r.allocates),
+      gcAllocates,
     },
     original: (funcIndex, offset) => {
       if (!fuel) return { funcIndex, offset };
