@@ -202,7 +202,7 @@ export class CompiledModule {
 
   /**
    * run() without a promise, for callers on a hot path (a server's fresh sandbox per request): the result when
-   * the module's code and memory pool for these limits are ready (every run after the first), else undefined and
+   * the module's code and memory pool for these limits are ready (every run after the first two), else undefined and
    * nothing was done (call run()). Runs with a digest or policy gate always answer undefined. Throws where run()
    * rejects.
    */

@@ -381,8 +381,7 @@ export class Connection {
     const requestLine = lineEnd < 0 ? head : head.slice(0, lineEnd);
     const m = REQUEST_LINE_RE.exec(requestLine);
     if (!m) {
-      const v = /^\S+ \S+ (HTTP\/\d\.\d)$/.exec(requestLine);
-      return this.clientError(400, v ? 'malformed request line' : requestLine.includes('\n') || requestLine.includes('\r') ? 'bare CR or LF in the request head' : 'malformed request line');
+      return this.clientError(400, requestLine.includes('\n') || requestLine.includes('\r') ? 'bare CR or LF in the request head' : 'malformed request line');
     }
     const method = m[1]!;
     const target = m[2]!;
