@@ -251,6 +251,21 @@ function instrumentSpeed(quick: boolean): { rows: string[][]; mbps: number; code
 
 const mark = (ok: boolean): string => (ok ? 'ok' : 'MISSED');
 
+/** Measures and prints the instrumentation speed (also alone: `npm run bench -- --only=ispeed`). */
+export function logInstrumentSpeed(quick: boolean, log: (line: string) => void): boolean {
+  const speed = instrumentSpeed(quick);
+  // The goal is checked against code-section bytes: other sections (debug info, data) are only copied, so
+  // MB/s of whole modules flatters the rewriter by how much of a module is not code.
+  log(
+    `instrumentation speed: ${speed.codeMbps.toFixed(0)} MB/s of code-section bytes ${mark(speed.codeMbps >= GOAL.mbps)} (goal >= ${GOAL.mbps}) over ${speed.modules} modules, ` +
+      `${(speed.bytes / 1e6).toFixed(2)} MB in all (every .wasm in the repo${speed.rows.length ? ' and in node_modules >= 1 MiB' : '; no .wasm >= 1 MiB in node_modules'}); ` +
+      `counting all module bytes: ${speed.mbps.toFixed(0)} MB/s (custom sections such as debug info and data are copied, not rewritten)`,
+  );
+  if (speed.rows.length) log(table(['large module', 'size', 'speed'], speed.rows));
+  for (const r of speed.refused) log(`  not instrumented (refused): ${r}`);
+  return speed.codeMbps >= GOAL.mbps;
+}
+
 /** Runs the CPU section; returns false if a checksum did not match. */
 export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
   const log = options.log ?? ((l: string) => console.log(l));
@@ -325,17 +340,8 @@ export async function runCpuBench(options: CpuBenchOptions): Promise<boolean> {
     log(table(['CHECKSUM FAILURE', 'runner', 'got', 'want'], failures));
   }
 
-  const speed = instrumentSpeed(options.quick);
   log('');
-  // The goal is checked against code-section bytes: other sections (debug info, data) are only copied, so
-  // MB/s of whole modules flatters the rewriter by how much of a module is not code.
-  log(
-    `instrumentation speed: ${speed.codeMbps.toFixed(0)} MB/s of code-section bytes ${mark(speed.codeMbps >= GOAL.mbps)} (goal >= ${GOAL.mbps}) over ${speed.modules} modules, ` +
-      `${(speed.bytes / 1e6).toFixed(2)} MB in all (every .wasm in the repo${speed.rows.length ? ' and in node_modules >= 1 MiB' : '; no .wasm >= 1 MiB in node_modules'}); ` +
-      `counting all module bytes: ${speed.mbps.toFixed(0)} MB/s (custom sections such as debug info and data are copied, not rewritten)`,
-  );
-  if (speed.rows.length) log(table(['large module', 'size', 'speed'], speed.rows));
-  for (const r of speed.refused) log(`  not instrumented (refused): ${r}`);
+  logInstrumentSpeed(options.quick, log);
   log('');
   log(
     `method: one process; per repetition each program runs once per runner, order rotated, forced GC before each run; ms = median CPU time (user+system) of the run ` +

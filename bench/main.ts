@@ -1,10 +1,10 @@
 // `npm run bench`: the WASI I/O bench (Warden vs node:wasi vs wasmtime), printed as ratios.
-// Flags: --quick (small sizes, few reps), --only=a,b (workloads; --only=cpu: the CPU-bound suite; --only=fresh: the fresh-sandbox bench; --only=serve: the warden serve load bench, needs wrk), --reps=N, --no-wasmtime,
+// Flags: --quick (small sizes, few reps), --only=a,b (workloads; --only=cpu: the CPU-bound suite; --only=ispeed: the instrumentation speed; --only=fresh: the fresh-sandbox bench; --only=serve: the warden serve load bench, needs wrk), --reps=N, --no-wasmtime,
 // --contenders=a,b (e.g. only warden, for profiling with node --cpu-prof).
 // Profiling one workload:  node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/main.js \
 //   --only=manyfiles --contenders=warden && node dist/bench/profile-summary.js /tmp/prof/*.cpuprofile
 import { nodeWasi, wasmtime, type Contender } from './contenders.js';
-import { runCpuBench } from './cpu.js';
+import { logInstrumentSpeed, runCpuBench } from './cpu.js';
 import { runFreshBench } from './fresh.js';
 import { runServeBench } from './serve.js';
 import { BASELINE, report, runIoBench } from './io.js';
@@ -36,6 +36,11 @@ async function main(): Promise<void> {
   if (only?.includes('cpu')) {
     // --only=cpu: just the CPU-bound suite (fuel overhead, issue #3)
     if (!(await runCpuBench({ quick: size === 'quick', reps, log }))) process.exitCode = 1;
+    return;
+  }
+  if (only?.includes('ispeed')) {
+    // --only=ispeed: just the instrumentation speed (issue #3)
+    if (!logInstrumentSpeed(size === 'quick', log)) process.exitCode = 1;
     return;
   }
   if (only?.includes('fresh')) return runFreshBench({ quick: size === 'quick', log }); // --only=fresh: just the fresh-sandbox bench
