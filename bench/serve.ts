@@ -1,7 +1,7 @@
 // The `warden serve` load bench (`npm run bench -- --only=serve`): wrk on loopback against a bare Node `http`
 // hello-world server and `warden serve` running examples/serve/hello.wasm in a fresh sandbox per request
-// (requests/s, p50/p99, ratio to bare), then the mixed run: the healthy route's p99 alone vs. while a second
-// wrk hammers a runaway-loop route, and a health request after. Servers are child processes; skipped without wrk.
+// (requests/s, p50/p99, ratio to bare), then the mixed run: the healthy route's p99 at a fixed load alone vs.
+// while a second client sends as many requests to a runaway-loop route, and a health request after. Servers are child processes; skipped without wrk.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -337,49 +337,69 @@ function statusCounts(logFile: string, route: string): string {
   return [...counts].sort((a, b) => b[1] - a[1]).map(([st, n]) => `${st} x${n}`).join(', ') || 'none logged';
 }
 
-/** Healthy /hello alone, then with a second wrk on the runaway route at the same time (half the connections); a health request after. */
 /** A wrk script that waits WARDEN_BENCH_DELAY_MS before each request of a connection (paces a closed loop). */
 const PACE_LUA = `local d = tonumber(os.getenv("WARDEN_BENCH_DELAY_MS")) or 0
 function delay() return d end
 `;
-/** Each connection of the paced runaway client waits this long before each request (a closed loop, paced). */
-const RUNAWAY_DELAY_MS = 10;
-/** Short rounds that size the runaway client so it sends as many requests as /hello gets answered meanwhile. */
+/** Each connection of both paced clients waits this long before each request. */
+const PACE_DELAY_MS = 10;
+/** The healthy client's share of the route's saturated rate; the runaway client sends as many again: the server runs at about half its capacity. */
+const HEALTHY_LOAD = 0.25;
+/** Short rounds that size the runaway client so it sends as many requests as the healthy one. */
 const CALIBRATION_ROUNDS = 3;
 const CALIBRATION_SECONDS = 2;
 
-/** One mixed round against a started server: /hello alone, the calibration, then /hello with the paced second client. */
-async function mixedRound(s: Started, hello: string, other: string, conns: number, seconds: number, warm: number, script: string): Promise<{ alone: Sample; mixed: WrkResult; loop: WrkResult; conns: number }> {
-  const alone = await measure(s, hello, seconds, warm, conns);
-  // Half the requests to the other route: each paced connection sends about 1/(delay + its latency) requests a
-  // second, so start from /hello's solo rate and rescale the connections by the two rates seen together.
-  const paced = { script, delayMs: RUNAWAY_DELAY_MS };
-  let n = Math.max(1, Math.round((alone.rps * RUNAWAY_DELAY_MS) / 1000));
+interface MixedRound {
+  /** The healthy route's saturated rate (closed loop, no pacing): what the paced load is sized from. */
+  capacity: Sample;
+  /** The paced healthy client alone, and with the other client at the same time. */
+  alone: WrkResult;
+  mixed: WrkResult;
+  /** The other client's run during `mixed`. */
+  other: WrkResult;
+  conns: { healthy: number; other: number };
+}
+
+/**
+ * One mixed round against a started server: the healthy route's capacity, then the healthy route at a fixed
+ * paced load (HEALTHY_LOAD of it) alone, then the same load while a second paced client sends as many requests
+ * to `other` (calibrated), so half the requests are other ones and the server runs at about half its capacity.
+ * (At saturation, a closed loop measures how the CPU is shared instead: any server's latency doubles when it
+ * gets twice the requests, bare node http's included.)
+ */
+async function mixedRound(s: Started, hello: string, other: string, seconds: number, warm: number, script: string): Promise<MixedRound> {
+  const capacity = await measure(s, hello, seconds, warm, CONNECTIONS);
+  const paced = { script, delayMs: PACE_DELAY_MS };
+  // each paced connection sends about 1000 / (delay + its latency) requests a second
+  const healthy = Math.max(1, Math.min(1000, Math.round((HEALTHY_LOAD * capacity.rps * PACE_DELAY_MS) / 1000)));
+  await wrk(s.url + hello, warm, healthy, paced);
+  const alone = await wrk(s.url + hello, seconds, healthy, paced);
+  let n = healthy;
   for (let i = 0; i < CALIBRATION_ROUNDS; i++) {
-    const [h, rw] = await Promise.all([wrk(s.url + hello, CALIBRATION_SECONDS, conns), wrk(s.url + other, CALIBRATION_SECONDS, n, paced)]);
-    n = Math.max(1, Math.min(2000, Math.round((n * h.rps) / Math.max(1, rw.rps))));
+    const [h, o] = await Promise.all([wrk(s.url + hello, CALIBRATION_SECONDS, healthy, paced), wrk(s.url + other, CALIBRATION_SECONDS, n, paced)]);
+    n = Math.max(1, Math.min(2000, Math.round((n * h.rps) / Math.max(1, o.rps))));
   }
-  const [mixed, loop] = await Promise.all([wrk(s.url + hello, seconds, conns), wrk(s.url + other, seconds, n, paced)]);
-  return { alone, mixed, loop, conns: n };
+  const [mixed, otherRun] = await Promise.all([wrk(s.url + hello, seconds, healthy, paced), wrk(s.url + other, seconds, n, paced)]);
+  return { capacity, alone, mixed, other: otherRun, conns: { healthy, other: n } };
 }
 
 async function mixedRun(o: { config: string; dir: string; rounds: number; seconds: number; warm: number; log: (line: string) => void; bareFile: string }): Promise<void> {
   const { log } = o;
-  const conns = CONNECTIONS / 2;
   const script = join(o.dir, 'pace.lua');
   writeFileSync(script, PACE_LUA);
   log('');
   log(
-    `mixed run: /hello (inline) alone with wrk -c${conns}, then /hello with wrk -c${conns} while a second wrk sends /runaway requests ` +
-      `(an endless loop on a worker thread: timeout 1s, concurrency 1, queue 4, so the rest are refused with 503), paced so that about half the ` +
-      `requests are runaway ones (connections each waiting ${RUNAWAY_DELAY_MS} ms before a request, as many as ${CALIBRATION_ROUNDS} ${CALIBRATION_SECONDS}-s rounds ` +
-      `together show match /hello's rate) ` +
-      `(an unpaced closed loop would flood the route with instant 503s instead); ${o.rounds} rounds x ${o.seconds} s. ` +
-      `Reference: the same run against the bare node http server, its second client on another path (a plain hello): what sharing a saturated server costs any server.`,
+    `mixed run: /hello (inline) at a fixed load, alone and while a second client sends as many /runaway requests (an endless loop on a worker ` +
+      `thread: timeout 1s, concurrency 1, queue 4, so the rest are refused with 503). The load: wrk connections each waiting ${PACE_DELAY_MS} ms ` +
+      `before a request, as many as make ${HEALTHY_LOAD * 100}% of /hello's saturated rate (wrk -c${CONNECTIONS} first); the runaway client's ` +
+      `connections sized by ${CALIBRATION_ROUNDS} ${CALIBRATION_SECONDS}-s rounds to match the healthy client's rate: half the requests are runaway ` +
+      `ones, the server at about half its capacity. ${o.rounds} rounds x ${o.seconds} s. Reference: the same run against bare node http, ` +
+      `its second client on another path (a plain hello).`,
   );
-  const solo: Sample[] = [];
+  const share = (m: MixedRound): string => `${((100 * m.other.requests) / (m.other.requests + m.mixed.requests)).toFixed(0)}%`;
+  const solo: WrkResult[] = [];
   const mixed: WrkResult[] = [];
-  const bareSolo: Sample[] = [];
+  const bareSolo: WrkResult[] = [];
   const bareMixed: WrkResult[] = [];
   let healthy = true;
   for (let r = 0; r < o.rounds; r++) {
@@ -387,12 +407,13 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
       if (target === 'bare') {
         const s = await startChild([o.bareFile], join(o.dir, `mixed-bare-${r}.log`));
         try {
-          const m = await mixedRound(s, '/', '/other', conns, o.seconds, o.warm, script);
+          const m = await mixedRound(s, '/', '/other', o.seconds, o.warm, script);
           bareSolo.push(m.alone);
           bareMixed.push(m.mixed);
           log(
-            `round ${r + 1}, bare node http: / alone ${fmtRps(m.alone.rps)} req/s p99 ${fmtMs(m.alone.p99)} ms; with /other: ${fmtRps(m.mixed.rps)} req/s p99 ${fmtMs(m.mixed.p99)} ms; ` +
-              `other share ${((100 * m.loop.requests) / (m.loop.requests + m.mixed.requests)).toFixed(0)}% (${m.conns} paced connections); p99 ratio ${(m.mixed.p99 / m.alone.p99).toFixed(2)}x`,
+            `round ${r + 1}, bare node http: saturated ${fmtRps(m.capacity.rps)} req/s; / at ${fmtRps(m.alone.rps)} req/s (${m.conns.healthy} paced connections) ` +
+              `p99 ${fmtMs(m.alone.p99)} ms; with /other: ${fmtRps(m.mixed.rps)} req/s p99 ${fmtMs(m.mixed.p99)} ms; ` +
+              `other share ${share(m)} (${m.conns.other} paced connections); p99 ratio ${(m.mixed.p99 / m.alone.p99).toFixed(2)}x`,
           );
         } finally {
           await s.stop();
@@ -402,29 +423,30 @@ async function mixedRun(o: { config: string; dir: string; rounds: number; second
       const logFile = join(o.dir, `mixed-${r}.log`);
       const s = await startChild([CLI, 'serve', '--listen', '127.0.0.1:0', '--metrics', 'off', o.config], logFile);
       let line = '';
-      let loopRequests = 0;
+      let otherRequests = 0;
       try {
-        const m = await mixedRound(s, '/hello', '/runaway', conns, o.seconds, o.warm, script);
+        const m = await mixedRound(s, '/hello', '/runaway', o.seconds, o.warm, script);
         const after = await get(s.url + '/hello').catch((e: unknown) => ({ status: 0, body: String(e) }));
         const up = after.status === 200 && after.body === HELLO_BODY && s.child.exitCode === null;
         healthy &&= up;
         solo.push(m.alone);
         mixed.push(m.mixed);
-        loopRequests = m.loop.requests;
+        otherRequests = m.other.requests;
         line =
-          `round ${r + 1}: /hello alone ${fmtRps(m.alone.rps)} req/s p50 ${fmtMs(m.alone.p50)} p99 ${fmtMs(m.alone.p99)} ms; ` +
-          `with /runaway: ${fmtRps(m.mixed.rps)} req/s p50 ${fmtMs(m.mixed.p50)} p99 ${fmtMs(m.mixed.p99)} ms${m.mixed.non2xx ? ` (${m.mixed.non2xx} non-2xx)` : ''}; ` +
-          `runaway share of requests ${((100 * m.loop.requests) / (m.loop.requests + m.mixed.requests)).toFixed(0)}% (${m.conns} paced connections); p99 ratio ${(m.mixed.p99 / m.alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
+          `round ${r + 1}: /hello saturated ${fmtRps(m.capacity.rps)} req/s; at ${fmtRps(m.alone.rps)} req/s (${m.conns.healthy} paced connections) ` +
+          `p50 ${fmtMs(m.alone.p50)} p99 ${fmtMs(m.alone.p99)} ms; with /runaway: ${fmtRps(m.mixed.rps)} req/s p50 ${fmtMs(m.mixed.p50)} p99 ${fmtMs(m.mixed.p99)} ms` +
+          `${m.mixed.non2xx ? ` (${m.mixed.non2xx} non-2xx)` : ''}; runaway share of requests ${share(m)} (${m.conns.other} paced connections); ` +
+          `p99 ratio ${(m.mixed.p99 / m.alone.p99).toFixed(2)}x; health request after: ${up ? '200' : `FAILED (${after.status} ${after.body.slice(0, 100)})`}`;
       } finally {
         await s.stop();
       }
-      log(`${line}; /runaway: ${loopRequests} requests (${statusCounts(logFile, '/runaway')})`);
+      log(`${line}; /runaway: ${otherRequests} requests (${statusCounts(logFile, '/runaway')})`);
     }
   }
   const ratios = pairedRatios(mixed.map((x) => x.p99), solo.map((x) => x.p99));
   const bareRatios = pairedRatios(bareMixed.map((x) => x.p99), bareSolo.map((x) => x.p99));
   log(
-    table(['/hello', 'req/s', 'p50 ms', 'p99 ms'], [
+    table(['/hello at a fixed load', 'req/s', 'p50 ms', 'p99 ms'], [
       ['alone', fmtRps(median(solo.map((x) => x.rps))), fmtMs(median(solo.map((x) => x.p50))), fmtMs(median(solo.map((x) => x.p99)))],
       ['with /runaway', fmtRps(median(mixed.map((x) => x.rps))), fmtMs(median(mixed.map((x) => x.p50))), fmtMs(median(mixed.map((x) => x.p99)))],
     ]),
