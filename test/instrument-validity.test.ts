@@ -43,6 +43,12 @@ const cases: [string, string][] = [
   ['br_table past the function', '(module (func (loop (br_table 0 3 (i32.const 0)))))'],
   ['call_indirect of the type one past the end', '(module (table 1 funcref) (func (param i64) (result i64) (call_indirect (type 1) (local.get 0) (i32.const 0))))'],
   ['imported function of the type one past the end', '(module (type (func)) (import "m" "f" (func (type 1))))'],
+  // (the refill function, (i64) -> i64, comes right after the module's own functions)
+  ['call of the function one past the end', '(module (func (param i64) (result i64) (call 1 (local.get 0))))'],
+  ['export of the function one past the end', '(module (func) (export "f" (func 1)))'],
+  ['element segment holding the function one past the end', '(module (table 2 funcref) (func) (elem (i32.const 0) func 1))'],
+  ['ref.func of the function one past the end', '(module (func (result funcref) (ref.func 1)) (elem declare funcref (ref.func 1)))'],
+  ['global initialised with ref.func one past the end', '(module (func) (global funcref (ref.func 1)))'],
 ];
 
 for (const [name, wat] of cases) {

@@ -11,7 +11,7 @@ export interface BodyContext {
   readonly importedFuncs: number;
   /** Index of the fuel counter global (i64, mutable). */
   readonly fuelGlobal: number;
-  /** Index of the imported host function called when the counter goes negative: (i64) -> i64. */
+  /** Index of the function called when the counter goes negative: (i64) -> i64 (the refill function, see index.ts, or the fuel import). */
   readonly fuelFunc: number;
   /** Parameter count of each type index (-1 if not a function type). */
   readonly paramCounts: readonly number[];
@@ -288,6 +288,8 @@ export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types 
     }
     if (op === 0xd2) {
       const f = c.u32();
+      // (with variants the module gets a refill function after its own: an index past them would name it)
+      if (variants && f >= importedFuncs + variants.length) c.fail('unknown function', at);
       if (variants && f >= importedFuncs && f - importedFuncs < variants.length) variants[f - importedFuncs] = PUBLIC;
       if (f >= importedFuncs) {
         out.bytes(c.buf, from, at + 1);
@@ -1194,6 +1196,8 @@ export class BodyRewriter {
     const c = this.c;
     const ctx = this.ctx;
     const fi = c.u32();
+    // (with variants the module gets a refill function after its own: an index past them would name it)
+    if (ctx.variants && fi >= ctx.importedFuncs + ctx.variants.length) c.fail('unknown function', at);
     if (ctx.variants && fi >= ctx.importedFuncs && this.variantCall(at, op, fi)) return;
     if (op !== 0xd2) {
       this.calls = true;

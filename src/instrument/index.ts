@@ -12,7 +12,8 @@
 // only loop headers are branched back to). Entries of functions that call, loop headers and bulk operations
 // then check `fuel < 0` and call the host, so any unbounded execution keeps calling the host (at loop headers
 // through a `br_if` to a refill placed after the loop, which re-enters it: no call inside the loop itself, so V8
-// need not plan around one). Branches out of a block, and the smaller arm of an if, may leave cost charged but
+// need not plan around one). The inserted code calls the import through a refill function appended to the
+// module's own (a direct call: nothing of the import's for V8 to load and keep around loops). Branches out of a block, and the smaller arm of an if, may leave cost charged but
 // not run (deterministic: the same execution is always charged the same; never less than what ran). In local
 // mode a block's code after a targeted end may be charged in advance with the segment before it (body.ts,
 // "merged segments"), an unconditional branch that skips it refunding it: every path pays what it would pay
@@ -329,6 +330,15 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   }
   /** Output positions of the function section's type index of each function PENDING when it was written. */
   const typeSlots: number[] = [];
+  // The refill function (with variants, i.e. with fuel and defined functions): a defined function appended after
+  // the module's own, `(i64) -> i64 { local.get 0; call <fuel import> }`, which the inserted code calls instead
+  // of the import: a direct call needs no import target or instance loaded from the instance (V8 hoists those
+  // loads out of loops, into registers or stack slots every loop entry pays for). A function index of the
+  // input at or past its own count would name it, so every function index read is checked (checkFunc).
+  const refillFunc = variants ? importedFuncs + 1 + funcTypes.length : -1;
+  const checkFunc = (cur: Cursor, f: number, at: number): void => {
+    if (variants && f >= importedFuncs + variants.length) cur.fail('unknown function', at);
+  };
   const isPublic = (f: number): void => {
     if (variants && f >= importedFuncs && f - importedFuncs < variants.length) variants[f - importedFuncs] = PUBLIC;
   };
@@ -404,7 +414,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   const ctx: BodyContext = {
     importedFuncs,
     fuelGlobal: importedGlobals + definedGlobals,
-    fuelFunc: importedFuncs,
+    fuelFunc: refillFunc >= 0 ? refillFunc : importedFuncs,
     paramCounts,
     growCheck: capPages !== null && (memories.length > 1 || importedMemories.length > 0) ? { memories: memories.length, capPages } : null,
     memories64,
@@ -479,13 +489,14 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
     3: variants
       ? () =>
           section(3, () => {
-            out.u32(funcTypes.length);
+            out.u32(funcTypes.length + 1);
             for (let i = 0; i < funcTypes.length; i++) {
               if (variants[i] === PENDING) {
                 typeSlots[i] = out.reserve5();
                 out.patch5(typeSlots[i]!, funcTypes[i]!);
               } else out.u32(funcTypes[i]!);
             }
+            out.u32(fuelType); // the refill function
           })
       : undefined,
     // (with fuel also without a cap when a table has an initialiser: it may hold a ref.func to renumber)
@@ -567,6 +578,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
           out.bytes(bytes, from, ec!.pos);
           const index = ec!.u32();
           if (kind === 3 && index >= ctx.fuelGlobal) ec!.fail('unknown global', from);
+          if (kind === 0) checkFunc(ec!, index, from);
           if (kind === 0) isPublic(index);
           out.u32(kind === 0 ? shiftFn(index) : index);
         }
@@ -587,6 +599,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
           section(8, () => {
             const sc = new Cursor(bytes, s!.start, s!.end);
             const start = sc.u32();
+            checkFunc(sc, start, s!.start);
             isPublic(start);
             out.u32(shiftFn(start));
             atEnd(sc, s!);
@@ -619,7 +632,9 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               for (let j = 0; j < count; j++) {
                 if (flags & 4) copyConstExpr(ec, out, shift, paramCounts.length, constAlloc, variants);
                 else {
+                  const fAt = ec.pos;
                   const f = ec.u32();
+                  checkFunc(ec, f, fAt);
                   isPublic(f);
                   out.u32(shiftFn(f));
                 }
@@ -634,7 +649,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             const cc = new Cursor(bytes, s!.start, s!.end);
             const n = cc.u32();
             if (n !== funcTypes.length) cc.fail('function and code section counts differ', s!.start);
-            out.u32(n);
+            out.u32(variants ? n + 1 : n);
             const rewriter = BodyRewriter.for(ctx);
             const body = new Cursor(bytes);
             for (let i = 0; i < n; i++) {
@@ -649,6 +664,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               cc.pos = start + size;
             }
             atEnd(cc, s!);
+            if (variants) {
+              // the refill function: size, no locals, local.get 0, call <fuel import>, end
+              out.u32(5 + lebLength(importedFuncs));
+              out.bytes(new Uint8Array([0x00, 0x20, 0x00, 0x10]));
+              out.u32(importedFuncs);
+              out.byte(0x0b);
+            }
             gcAllocates = rewriter.allocates;
             rewriter.release();
             if (variants) {
