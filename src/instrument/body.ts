@@ -361,6 +361,17 @@ interface Templates {
   getE: number;
   setS: number;
   setE: number;
+  /**
+   * Views of the pieces written most (Out.put writes a view with one set(), cheaper than copying a range of
+   * `b`): plain, plain + check, check, loopChecked, refund, flush, reload.
+   */
+  plain: Uint8Array;
+  checked: Uint8Array;
+  check: Uint8Array;
+  loop: Uint8Array;
+  refund: Uint8Array;
+  flush: Uint8Array;
+  reload: Uint8Array;
 }
 
 /** Writes `v` as an unsigned LEB128 into `b` at `p`; returns the position after it. */
@@ -381,6 +392,8 @@ function putCopy(b: Uint8Array, p: number, from: number, to: number): number {
 }
 
 const COST_SLOT = [0x42, 0x80, 0x80, 0x80, 0x80, 0x00]; // i64.const <5-byte cost>
+
+const EMPTY = new Uint8Array(0);
 
 /** Empty templates (filled by fillTemplates). */
 function newTemplates(): Templates {
@@ -406,6 +419,13 @@ function newTemplates(): Templates {
     getE: 0,
     setS: 0,
     setE: 0,
+    plain: EMPTY,
+    checked: EMPTY,
+    check: EMPTY,
+    loop: EMPTY,
+    refund: EMPTY,
+    flush: EMPTY,
+    reload: EMPTY,
   };
 }
 
@@ -502,6 +522,13 @@ function fillTemplates(t: Templates, fuelGlobal: number, fuelFunc: number, local
     p = putCopy(b, p, setS, setE);
   }
   t.reloadE = p;
+  t.plain = b.subarray(t.plainS, t.plainE);
+  t.checked = b.subarray(t.plainS, t.checkE);
+  t.check = b.subarray(t.plainE, t.checkE);
+  t.loop = b.subarray(t.loopS, t.loopE);
+  t.refund = b.subarray(t.refundS, t.refundE);
+  t.flush = b.subarray(t.flushS, t.flushE);
+  t.reload = b.subarray(t.reloadS, t.reloadE);
 }
 
 // What the main loop does with a single-byte opcode without special handling: skip immediates of one kind
@@ -889,7 +916,7 @@ export class BodyRewriter {
     refs[3 * n] = out.pos + t0.slot;
     refs[3 * n + 1] = id;
     refs[3 * n + 2] = -1;
-    out.bytes(t0.b, t0.refundS, t0.refundE);
+    out.put(t0.refund);
     return true;
   }
 
@@ -949,10 +976,10 @@ export class BodyRewriter {
   }
 
   /**
-   * Opens a segment at input offset `at`: a charge (plain, checked, or the range [tS, tE) of the templates),
+   * Opens a segment at input offset `at`: a charge (plain, checked, or `charge`: a piece of the templates),
    * its region bounded by the end of frame `home`.
    */
-  private open(at: number, check: boolean, tS = -1, tE = -1, home = this.sp): void {
+  private open(at: number, check: boolean, charge: Uint8Array | null = null, home = this.sp): void {
     this.flushCopy(at);
     const id = this.nextSeg++;
     if (3 * id + 3 > this.segs.length) this.segs = doubled(this.segs);
@@ -964,8 +991,7 @@ export class BodyRewriter {
     const out = this.out;
     const t = this.t;
     const segStart = out.pos;
-    if (tS >= 0) out.bytes(t.b, tS, tE);
-    else out.bytes(t.b, t.plainS, check ? t.checkE : t.plainE);
+    out.put(charge ?? (check ? t.checked : t.plain));
     this.segStart = segStart;
     this.segSlot = segStart + t.slot;
     this.segEnd = out.pos;
@@ -1017,7 +1043,7 @@ export class BodyRewriter {
     this.restore();
     if (branchTarget) {
       this.close();
-      this.open(this.c.pos, false, -1, -1, this.sp - 1);
+      this.open(this.c.pos, false, null, this.sp - 1);
     }
   }
 
@@ -1123,7 +1149,7 @@ export class BodyRewriter {
     }
     out.byte(0x7d);
     out.bytes(t.b, t.setS, t.setE);
-    out.bytes(t.b, t.plainE, t.checkE); // if (fuel < 0) fuel = host(fuel)
+    out.put(t.check); // if (fuel < 0) fuel = host(fuel)
   }
 
   /** Local mode: store the counter before `at` (a call or an exit). */
@@ -1136,14 +1162,14 @@ export class BodyRewriter {
       if (this.nFlush === this.flushes.length) this.flushes = doubled(this.flushes);
       this.flushes[this.nFlush++] = this.out.pos + t.getE - t.getS;
     }
-    this.out.bytes(t.b, t.flushS, t.flushE);
+    this.out.put(t.flush);
   }
 
   /** Local mode: reload the counter after the instruction ending at c.pos (a call). */
   private reloadHere(): void {
     if (!this.localMode) return;
     this.flushCopy(this.c.pos);
-    this.out.bytes(this.t.b, this.t.reloadS, this.t.reloadE);
+    this.out.put(this.t.reload);
   }
 
   /**
@@ -1360,7 +1386,7 @@ export class BodyRewriter {
     this.copyFrom = c.pos;
 
     this.reloadAt = out.pos;
-    if (localMode) out.bytes(t.b, t.reloadS, t.reloadE);
+    if (localMode) out.put(t.reload);
     this.reloadEnd = out.pos;
     this.open(c.pos, true);
     // The open segment's cost, kept in a local in the loop (this.cost is synced around the segment methods).
@@ -1460,7 +1486,7 @@ export class BodyRewriter {
           if (wrap) {
             const sp = this.sp;
             this.wrapped[sp] = this.wrapped[sp - 1]! + 3;
-            this.open(c.pos, true, t.loopS, t.loopE);
+            this.open(c.pos, true, t.loop);
             this.headerSlot[sp] = this.segSlot;
           } else this.open(c.pos, true);
           cost = 1;
@@ -1567,7 +1593,7 @@ export class BodyRewriter {
               else {
                 this.cost = cost;
                 this.close();
-                this.open(c.pos, false, -1, -1, sp - 1);
+                this.open(c.pos, false, null, sp - 1);
                 cost = 0;
               }
             }
