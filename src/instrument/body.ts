@@ -565,13 +565,14 @@ for (let op = 0; op < 256; op++) {
   FAST[op] = op >= 0x20 && op <= 0x22 ? F_LOCAL : op === 0x23 || op === 0x24 ? F_GLOBAL : (kind[info.imm] ?? SLOW);
 }
 
-/** Instructions the last scanRun() passed over (each costs 1). */
-let scanned = 0;
-
-// The plain instructions of the common form for scanRun(), by opcode: how many immediate bytes follow (LEBs of
-// one byte each, a memarg's included; f32/f64.const's 4 or 8) and the limit of the first one and second one
-// (256: none; 0x80: a one-byte LEB; 0x40: a memarg's alignment without a memory index). 0 for the rest:
-// scanRun stops at them (FIRST_LIMIT 0).
+// The hot path of the main loop (rewriteWith) passes over runs of plain instructions (of those FAST handles,
+// the common form) in a small, nearly branch-free loop on locals, so V8 makes it fast. By opcode: how many
+// immediate bytes follow (LEBs of one byte each, a memarg's included; f32/f64.const's 4 or 8) and the limit of
+// the first one and second one (256: none; 0x80: a one-byte LEB; 0x40: a memarg's alignment without a memory
+// index). 0 for the rest: the run stops at them (FIRST_LIMIT 0). It also stops at a local or global index out
+// of range (FIRST_LIMIT is then patched with the function's bounds: SCAN_LIMITS), the moved local, and the
+// last 16 bytes: the main loop's switch handles those with its checks and messages, so the run only passes
+// over what the main loop would pass over.
 const SCAN_LEN = new Uint8Array(256);
 const FIRST_LIMIT = new Uint16Array(256);
 const SECOND_LIMIT = new Uint16Array(256);
@@ -590,30 +591,7 @@ for (let op = 0; op < 256; op++) {
   SECOND_LIMIT[op] = second;
 }
 
-/**
- * The hot path of the main loop, kept small and nearly branch-free so V8 makes it fast: passes over the run
- * of plain instructions (those FAST handles) from `p` up to the first other one, and returns where it stopped
- * (`scanned`: how many it passed). It stops early, at the start of an instruction, at anything less common (a
- * LEB of more than one byte, a local or global index out of range or the moved local, a memarg with a memory
- * index, the last 16 bytes), which the main loop then handles with its checks and messages: this only passes
- * over what the main loop would pass over. `limits` (FIRST_LIMIT with the local and global index bounds of the
- * function: set by the caller) gives the first immediate byte's bound.
- */
-function scanRun(buf: Uint8Array, p: number, end: number, limits: Uint16Array, moved: number): number {
-  let n = 0;
-  const last = end - 16;
-  while (p < last) {
-    const op = buf[p]!;
-    const a = buf[p + 1]!;
-    if (a >= limits[op]! || buf[p + 2]! >= SECOND_LIMIT[op]! || (a === moved && op >= 0x20 && op <= 0x22)) break;
-    p += 1 + SCAN_LEN[op]!;
-    n++;
-  }
-  scanned = n;
-  return p;
-}
-
-/** FIRST_LIMIT with the bounds of the function being rewritten for local and global indices (see scanRun). */
+/** FIRST_LIMIT with the bounds of the function being rewritten for local and global indices (see SCAN_LEN). */
 const SCAN_LIMITS = FIRST_LIMIT.slice();
 
 /**
@@ -1399,12 +1377,21 @@ export class BodyRewriter {
     const limits = SCAN_LIMITS;
     limits[0x20] = limits[0x21] = limits[0x22] = Math.min(locals, 0x80); // local.get/set/tee
     limits[0x23] = limits[0x24] = Math.min(ctx.fuelGlobal, 0x80); // global.get/set
+    const end = c.end;
+    const last = end - 16;
     for (;;) {
-      c.pos = scanRun(buf, c.pos, c.end, limits, moved);
-      cost += scanned;
-      const at = c.pos;
-      if (at >= c.end) c.fail('function body without end', at);
-      const op = buf[c.pos++]!;
+      // The hot path (see SCAN_LEN): the run of plain instructions from here, in a small loop on locals.
+      let at = c.pos;
+      while (at < last) {
+        const op = buf[at]!;
+        const a = buf[at + 1]!;
+        if (a >= limits[op]! || buf[at + 2]! >= SECOND_LIMIT[op]! || (a === moved && op >= 0x20 && op <= 0x22)) break;
+        at += 1 + SCAN_LEN[op]!;
+        cost++;
+      }
+      if (at >= end) c.fail('function body without end', at);
+      const op = buf[at]!;
+      c.pos = at + 1;
       switch (FAST[op]) {
         case F_NONE:
           cost++;
