@@ -50,18 +50,10 @@ export const VARIANT = 2;
 /** Private, rewritten as usual (it calls, or has exits a variant cannot have). */
 export const PLAIN = 3;
 
-/** The work array of the last map trimmed, for the next map (one per module: allocating it is not free). */
-let mapWork: Int32Array | undefined;
-
 /** Output -> input offsets of the code copied unchanged (for trap locations in terms of the original module). */
 export class OffsetMap {
-  data: Int32Array;
+  data = new Int32Array(3 * 1024);
   n = 0;
-
-  constructor() {
-    this.data = mapWork ?? new Int32Array(3 * 1024);
-    mapWork = undefined; // (not shared with another map built meanwhile)
-  }
 
   add(outPos: number, inPos: number, len: number): void {
     if (this.n * 3 + 3 > this.data.length) {
@@ -75,11 +67,9 @@ export class OffsetMap {
     this.data[i + 2] = len;
   }
 
-  /** Drops the unused capacity (the map lives as long as the compiled module); no add() after this. */
+  /** Drops the unused capacity (the map lives as long as the compiled module). */
   trim(): void {
-    const work = this.data;
-    this.data = work.slice(0, this.n * 3);
-    mapWork = work;
+    this.data = this.data.slice(0, this.n * 3);
   }
 
   /** The input offset of output offset `x` (inserted code maps to the original instruction after it), or -1. */
