@@ -728,14 +728,13 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               return d >= 0 && variants[d] === VARIANT ? paramCounts[funcTypes[d]!]! : -1;
             }
           : null;
-        // (written in place; a malformed name section is dropped)
-        const at = out.pos;
-        let named = false;
-        section(0, () => {
-          out.name('name');
-          named = rewriteNames(out, bytes, nc.pos, s.end, shift, localShift);
-        });
-        if (!named) out.pos = at;
+        const rewritten = rewriteNames(bytes, nc.pos, s.end, shift, localShift);
+        if (rewritten) {
+          section(0, () => {
+            out.name('name');
+            out.bytes(rewritten);
+          });
+        }
         continue;
       }
       raw(s);
@@ -782,11 +781,12 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
 /**
  * The `name` section with function indices from `shift` on moved up by one (function, local and label
  * names), and local indices of a function from localShift(its index) on (if >= 0) too; other subsections are
- * kept. Written to `out`; false for a malformed section (to be dropped: names are only for messages).
+ * kept. A malformed section is dropped (null): names are only for messages.
  */
-function rewriteNames(out: Out, bytes: Uint8Array, start: number, end: number, shift: number, localShift: ((f: number) => number) | null): boolean {
+function rewriteNames(bytes: Uint8Array, start: number, end: number, shift: number, localShift: ((f: number) => number) | null): Uint8Array | null {
   try {
     const c = new Cursor(bytes, start, end);
+    const out = new Out(end - start + 64);
     const nameMap = (shiftFrom = -1): void => {
       const n = c.u32();
       out.u32(n);
@@ -802,7 +802,7 @@ function rewriteNames(out: Out, bytes: Uint8Array, start: number, end: number, s
       const id = c.byte();
       const size = c.u32();
       const subEnd = c.pos + size;
-      if (subEnd > end) return false;
+      if (subEnd > end) return null;
       if (id < 1 || id > 3) {
         out.byte(id);
         out.u32(size);
@@ -823,11 +823,11 @@ function rewriteNames(out: Out, bytes: Uint8Array, start: number, end: number, s
           out.bytes(bytes, from, c.pos);
         } else nameMap(id === 2 && localShift ? localShift(f) : -1);
       }
-      if (c.pos !== subEnd) return false;
+      if (c.pos !== subEnd) return null;
       out.patch5(slot, out.pos - slot - 5);
     }
-    return true;
+    return out.result();
   } catch {
-    return false;
+    return null;
   }
 }
