@@ -62,13 +62,7 @@ export class Out {
   copy(from: number, to: number): void {
     const n = to - from;
     this.ensure(n);
-    const buf = this.buf;
-    if (n < 8) {
-      // (a few bytes cost less by hand than a call of copyWithin)
-      const s = from + this.stageBase;
-      const p = this.pos;
-      for (let i = 0; i < n; i++) buf[p + i] = buf[s + i]!;
-    } else buf.copyWithin(this.pos, from + this.stageBase, to + this.stageBase);
+    this.buf.copyWithin(this.pos, from + this.stageBase, to + this.stageBase);
     this.pos += n;
   }
 
