@@ -948,7 +948,7 @@ export class BodyRewriter {
     const from = this.copyFrom;
     if (to > from) {
       this.ctx.map.add(this.out.pos, from, to - from);
-      this.out.copy(from, to); // (the code section is staged: index.ts)
+      this.out.bytes(this.c.buf, from, to);
     }
     this.copyFrom = to;
   }

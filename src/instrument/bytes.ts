@@ -13,61 +13,27 @@ const UTF8_DECODER = new TextDecoder();
  */
 const BYTE_LOOP = 16;
 
-/**
- * A growable byte buffer. Input bytes copied often (the code section) can be staged at its end, after the room
- * for output (`limit`), so that copy() takes them with copyWithin(): no view to make, unlike set().
- */
+/** A growable byte buffer. */
 export class Out {
   buf: Uint8Array;
   pos = 0;
-  /** Where the staged bytes start (the end of the room for output); buf.length when none are. */
-  private limit: number;
-  /** The staged input offset i is at buf[i + stageBase]. */
-  private stageBase = 0;
 
   /** A buffer of `size` bytes, or `reuse` (written over from the start) when it is at least that big. */
   constructor(size = 1 << 16, reuse?: Uint8Array) {
     this.buf = reuse && reuse.length >= size ? reuse : new Uint8Array(Math.max(64, size));
-    this.limit = this.buf.length;
   }
 
   ensure(n: number): void {
-    if (this.pos + n <= this.limit) return;
-    const staged = this.buf.length - this.limit;
+    if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
-    while (size - staged < this.pos + n) size *= 2;
+    while (size < this.pos + n) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
-    if (staged > 0) next.set(this.buf.subarray(this.limit), size - staged);
-    this.stageBase += size - this.buf.length;
-    this.limit = size - staged;
     this.buf = next;
   }
 
-  /** Stages src[start, end) for copy() (replacing what was staged). */
-  stage(src: Uint8Array, start: number, end: number): void {
-    this.unstage();
-    this.ensure(end - start);
-    this.limit = this.buf.length - (end - start);
-    this.stageBase = this.limit - start;
-    this.buf.set(src.subarray(start, end), this.limit);
-  }
-
-  /** Drops the staged bytes. */
-  unstage(): void {
-    this.limit = this.buf.length;
-  }
-
-  /** Writes the staged input bytes [from, to). */
-  copy(from: number, to: number): void {
-    const n = to - from;
-    this.ensure(n);
-    this.buf.copyWithin(this.pos, from + this.stageBase, to + this.stageBase);
-    this.pos += n;
-  }
-
   byte(b: number): void {
-    if (this.pos >= this.limit) this.ensure(1);
+    if (this.pos >= this.buf.length) this.ensure(1);
     this.buf[this.pos++] = b;
   }
 

@@ -425,8 +425,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   // Sized for the usual growth (inserted code is about half the code section; more for tiny functions): an
   // oversized buffer costs page faults and zeroing, and Out grows if this is short.
   const codeSec = find(10);
-  // (and the code section staged at its end: see Out.stage)
-  const out = new Out(bytes.length + (codeSec ? 2 * (codeSec.end - codeSec.start) : 0) + 256, scratch);
+  const out = new Out(bytes.length + (codeSec ? codeSec.end - codeSec.start : 0) + 256, scratch);
   scratch = undefined; // (not shared with a nested call, should one ever happen)
   out.bytes(bytes, 0, 8);
   const section = (id: number, body: () => void): void => {
@@ -637,7 +636,6 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
             if (n !== funcTypes.length) cc.fail('function and code section counts differ', s!.start);
             out.u32(n);
             const rewriter = BodyRewriter.for(ctx);
-            out.stage(bytes, s!.start, s!.end); // (the rewriter copies unchanged code with out.copy())
             const body = new Cursor(bytes);
             for (let i = 0; i < n; i++) {
               const size = cc.u32();
@@ -651,7 +649,6 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
               cc.pos = start + size;
             }
             atEnd(cc, s!);
-            out.unstage();
             gcAllocates = rewriter.allocates;
             rewriter.release();
             if (variants) {
