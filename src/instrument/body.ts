@@ -363,6 +363,17 @@ interface Templates {
   getE: number;
   setS: number;
   setE: number;
+  /**
+   * Views of the pieces written most (Out.put writes a view with one set(), cheaper than copying a range of
+   * `b`): plain, plain + check, check, loopChecked, refund, flush, reload.
+   */
+  plain: Uint8Array;
+  checked: Uint8Array;
+  check: Uint8Array;
+  loop: Uint8Array;
+  refund: Uint8Array;
+  flush: Uint8Array;
+  reload: Uint8Array;
 }
 
 /** Writes `v` as an unsigned LEB128 into `b` at `p`; returns the position after it. */
@@ -383,6 +394,8 @@ function putCopy(b: Uint8Array, p: number, from: number, to: number): number {
 }
 
 const COST_SLOT = [0x42, 0x80, 0x80, 0x80, 0x80, 0x00]; // i64.const <5-byte cost>
+
+const EMPTY = new Uint8Array(0);
 
 /** Empty templates (filled by fillTemplates). */
 function newTemplates(): Templates {
@@ -408,6 +421,13 @@ function newTemplates(): Templates {
     getE: 0,
     setS: 0,
     setE: 0,
+    plain: EMPTY,
+    checked: EMPTY,
+    check: EMPTY,
+    loop: EMPTY,
+    refund: EMPTY,
+    flush: EMPTY,
+    reload: EMPTY,
   };
 }
 
@@ -504,6 +524,13 @@ function fillTemplates(t: Templates, fuelGlobal: number, fuelFunc: number, local
     p = putCopy(b, p, setS, setE);
   }
   t.reloadE = p;
+  t.plain = b.subarray(t.plainS, t.plainE);
+  t.checked = b.subarray(t.plainS, t.checkE);
+  t.check = b.subarray(t.plainE, t.checkE);
+  t.loop = b.subarray(t.loopS, t.loopE);
+  t.refund = b.subarray(t.refundS, t.refundE);
+  t.flush = b.subarray(t.flushS, t.flushE);
+  t.reload = b.subarray(t.reloadS, t.reloadE);
 }
 
 // What the main loop does with a single-byte opcode without special handling: skip immediates of one kind
@@ -540,13 +567,14 @@ for (let op = 0; op < 256; op++) {
   FAST[op] = op >= 0x20 && op <= 0x22 ? F_LOCAL : op === 0x23 || op === 0x24 ? F_GLOBAL : (kind[info.imm] ?? SLOW);
 }
 
-/** Instructions the last scanRun() passed over (each costs 1). */
-let scanned = 0;
-
-// The plain instructions of the common form for scanRun(), by opcode: how many immediate bytes follow (LEBs of
-// one byte each, a memarg's included; f32/f64.const's 4 or 8) and the limit of the first one and second one
-// (256: none; 0x80: a one-byte LEB; 0x40: a memarg's alignment without a memory index). 0 for the rest:
-// scanRun stops at them (FIRST_LIMIT 0).
+// The hot path of the main loop (rewriteWith) passes over runs of plain instructions (of those FAST handles,
+// the common form) in a small, nearly branch-free loop on locals, so V8 makes it fast. By opcode: how many
+// immediate bytes follow (LEBs of one byte each, a memarg's included; f32/f64.const's 4 or 8) and the limit of
+// the first one and second one (256: none; 0x80: a one-byte LEB; 0x40: a memarg's alignment without a memory
+// index). 0 for the rest: the run stops at them (FIRST_LIMIT 0). It also stops at a local or global index out
+// of range (FIRST_LIMIT is then patched with the function's bounds: SCAN_LIMITS), the moved local, and the
+// last 16 bytes: the main loop's switch handles those with its checks and messages, so the run only passes
+// over what the main loop would pass over.
 const SCAN_LEN = new Uint8Array(256);
 const FIRST_LIMIT = new Uint16Array(256);
 const SECOND_LIMIT = new Uint16Array(256);
@@ -565,30 +593,7 @@ for (let op = 0; op < 256; op++) {
   SECOND_LIMIT[op] = second;
 }
 
-/**
- * The hot path of the main loop, kept small and nearly branch-free so V8 makes it fast: passes over the run
- * of plain instructions (those FAST handles) from `p` up to the first other one, and returns where it stopped
- * (`scanned`: how many it passed). It stops early, at the start of an instruction, at anything less common (a
- * LEB of more than one byte, a local or global index out of range or the moved local, a memarg with a memory
- * index, the last 16 bytes), which the main loop then handles with its checks and messages: this only passes
- * over what the main loop would pass over. `limits` (FIRST_LIMIT with the local and global index bounds of the
- * function: set by the caller) gives the first immediate byte's bound.
- */
-function scanRun(buf: Uint8Array, p: number, end: number, limits: Uint16Array, moved: number): number {
-  let n = 0;
-  const last = end - 16;
-  while (p < last) {
-    const op = buf[p]!;
-    const a = buf[p + 1]!;
-    if (a >= limits[op]! || buf[p + 2]! >= SECOND_LIMIT[op]! || (a === moved && op >= 0x20 && op <= 0x22)) break;
-    p += 1 + SCAN_LEN[op]!;
-    n++;
-  }
-  scanned = n;
-  return p;
-}
-
-/** FIRST_LIMIT with the bounds of the function being rewritten for local and global indices (see scanRun). */
+/** FIRST_LIMIT with the bounds of the function being rewritten for local and global indices (see SCAN_LEN). */
 const SCAN_LIMITS = FIRST_LIMIT.slice();
 
 /**
@@ -891,7 +896,7 @@ export class BodyRewriter {
     refs[3 * n] = out.pos + t0.slot;
     refs[3 * n + 1] = id;
     refs[3 * n + 2] = -1;
-    out.bytes(t0.b, t0.refundS, t0.refundE);
+    out.put(t0.refund);
     return true;
   }
 
@@ -951,10 +956,10 @@ export class BodyRewriter {
   }
 
   /**
-   * Opens a segment at input offset `at`: a charge (plain, checked, or the range [tS, tE) of the templates),
+   * Opens a segment at input offset `at`: a charge (plain, checked, or `charge`: a piece of the templates),
    * its region bounded by the end of frame `home`.
    */
-  private open(at: number, check: boolean, tS = -1, tE = -1, home = this.sp): void {
+  private open(at: number, check: boolean, charge: Uint8Array | null = null, home = this.sp): void {
     this.flushCopy(at);
     const id = this.nextSeg++;
     if (3 * id + 3 > this.segs.length) this.segs = doubled(this.segs);
@@ -966,8 +971,7 @@ export class BodyRewriter {
     const out = this.out;
     const t = this.t;
     const segStart = out.pos;
-    if (tS >= 0) out.bytes(t.b, tS, tE);
-    else out.bytes(t.b, t.plainS, check ? t.checkE : t.plainE);
+    out.put(charge ?? (check ? t.checked : t.plain));
     this.segStart = segStart;
     this.segSlot = segStart + t.slot;
     this.segEnd = out.pos;
@@ -1019,7 +1023,7 @@ export class BodyRewriter {
     this.restore();
     if (branchTarget) {
       this.close();
-      this.open(this.c.pos, false, -1, -1, this.sp - 1);
+      this.open(this.c.pos, false, null, this.sp - 1);
     }
   }
 
@@ -1125,7 +1129,7 @@ export class BodyRewriter {
     }
     out.byte(0x7d);
     out.bytes(t.b, t.setS, t.setE);
-    out.bytes(t.b, t.plainE, t.checkE); // if (fuel < 0) fuel = host(fuel)
+    out.put(t.check); // if (fuel < 0) fuel = host(fuel)
   }
 
   /** Local mode: store the counter before `at` (a call or an exit). */
@@ -1138,14 +1142,14 @@ export class BodyRewriter {
       if (this.nFlush === this.flushes.length) this.flushes = doubled(this.flushes);
       this.flushes[this.nFlush++] = this.out.pos + t.getE - t.getS;
     }
-    this.out.bytes(t.b, t.flushS, t.flushE);
+    this.out.put(t.flush);
   }
 
   /** Local mode: reload the counter after the instruction ending at c.pos (a call). */
   private reloadHere(): void {
     if (!this.localMode) return;
     this.flushCopy(this.c.pos);
-    this.out.bytes(this.t.b, this.t.reloadS, this.t.reloadE);
+    this.out.put(this.t.reload);
   }
 
   /**
@@ -1364,7 +1368,7 @@ export class BodyRewriter {
     this.copyFrom = c.pos;
 
     this.reloadAt = out.pos;
-    if (localMode) out.bytes(t.b, t.reloadS, t.reloadE);
+    if (localMode) out.put(t.reload);
     this.reloadEnd = out.pos;
     this.open(c.pos, true);
     // The open segment's cost, kept in a local in the loop (this.cost is synced around the segment methods).
@@ -1377,12 +1381,21 @@ export class BodyRewriter {
     const limits = SCAN_LIMITS;
     limits[0x20] = limits[0x21] = limits[0x22] = Math.min(locals, 0x80); // local.get/set/tee
     limits[0x23] = limits[0x24] = Math.min(ctx.fuelGlobal, 0x80); // global.get/set
+    const end = c.end;
+    const last = end - 16;
     for (;;) {
-      c.pos = scanRun(buf, c.pos, c.end, limits, moved);
-      cost += scanned;
-      const at = c.pos;
-      if (at >= c.end) c.fail('function body without end', at);
-      const op = buf[c.pos++]!;
+      // The hot path (see SCAN_LEN): the run of plain instructions from here, in a small loop on locals.
+      let at = c.pos;
+      while (at < last) {
+        const op = buf[at]!;
+        const a = buf[at + 1]!;
+        if (a >= limits[op]! || buf[at + 2]! >= SECOND_LIMIT[op]! || (a === moved && op >= 0x20 && op <= 0x22)) break;
+        at += 1 + SCAN_LEN[op]!;
+        cost++;
+      }
+      if (at >= end) c.fail('function body without end', at);
+      const op = buf[at]!;
+      c.pos = at + 1;
       switch (FAST[op]) {
         case F_NONE:
           cost++;
@@ -1464,7 +1477,7 @@ export class BodyRewriter {
           if (wrap) {
             const sp = this.sp;
             this.wrapped[sp] = this.wrapped[sp - 1]! + 3;
-            this.open(c.pos, true, t.loopS, t.loopE);
+            this.open(c.pos, true, t.loop);
             this.headerSlot[sp] = this.segSlot;
           } else this.open(c.pos, true);
           cost = 1;
@@ -1571,7 +1584,7 @@ export class BodyRewriter {
               else {
                 this.cost = cost;
                 this.close();
-                this.open(c.pos, false, -1, -1, sp - 1);
+                this.open(c.pos, false, null, sp - 1);
                 cost = 0;
               }
             }
