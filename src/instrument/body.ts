@@ -256,6 +256,20 @@ export interface ConstAlloc {
  * before the allocation (anything else is refused: its size would not be known before instantiation).
  * With `variants`, a defined function it references becomes PUBLIC there.
  */
+/**
+ * Checks a function index read from the input when variants are on: the module then gets a refill function
+ * after its own (index.ts), so an index at or past their count would name it.
+ */
+export function checkFuncIndex(c: Cursor, f: number, at: number, importedFuncs: number, variants: Uint8Array | undefined): void {
+  if (variants && f >= importedFuncs + variants.length) c.fail('unknown function', at);
+}
+
+/** A function referenced other than by a direct call (ref.func, export, start, element): checked, and PUBLIC from now on. */
+export function referenceFunc(c: Cursor, f: number, at: number, importedFuncs: number, variants: Uint8Array | undefined): void {
+  checkFuncIndex(c, f, at, importedFuncs, variants);
+  if (variants && f >= importedFuncs) variants[f - importedFuncs] = PUBLIC;
+}
+
 export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types = Infinity, alloc?: ConstAlloc, variants?: Uint8Array): void {
   let from = c.pos;
   // the value of an i32.const ending at lastConstEnd
@@ -288,9 +302,7 @@ export function copyConstExpr(c: Cursor, out: Out, importedFuncs: number, types 
     }
     if (op === 0xd2) {
       const f = c.u32();
-      // (with variants the module gets a refill function after its own: an index past them would name it)
-      if (variants && f >= importedFuncs + variants.length) c.fail('unknown function', at);
-      if (variants && f >= importedFuncs && f - importedFuncs < variants.length) variants[f - importedFuncs] = PUBLIC;
+      referenceFunc(c, f, at, importedFuncs, variants);
       if (f >= importedFuncs) {
         out.bytes(c.buf, from, at + 1);
         out.u32(f + 1);
@@ -1200,8 +1212,7 @@ export class BodyRewriter {
     const c = this.c;
     const ctx = this.ctx;
     const fi = c.u32();
-    // (with variants the module gets a refill function after its own: an index past them would name it)
-    if (ctx.variants && fi >= ctx.importedFuncs + ctx.variants.length) c.fail('unknown function', at);
+    checkFuncIndex(c, fi, at, ctx.importedFuncs, ctx.variants);
     if (ctx.variants && fi >= ctx.importedFuncs && this.variantCall(at, op, fi)) return;
     if (op !== 0xd2) {
       this.calls = true;

@@ -22,7 +22,7 @@
 import { WardenError } from '../errors.js';
 import { BinaryError } from '../binary/module.js';
 import { Cursor, Out } from './bytes.js';
-import { BodyRewriter, copyConstExpr, OffsetMap, PENDING, PUBLIC, VARIANT, type BodyContext, type ConstAlloc } from './body.js';
+import { BodyRewriter, copyConstExpr, OffsetMap, PENDING, PUBLIC, referenceFunc, VARIANT, type BodyContext, type ConstAlloc } from './body.js';
 
 export interface InstrumentOptions {
   /** Insert fuel metering (default true). */
@@ -334,14 +334,8 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
   // the module's own, `(i64) -> i64 { local.get 0; call <fuel import> }`, which the inserted code calls instead
   // of the import: a direct call needs no import target or instance loaded from the instance (V8 hoists those
   // loads out of loops, into registers or stack slots every loop entry pays for). A function index of the
-  // input at or past its own count would name it, so every function index read is checked (checkFunc).
+  // input at or past its own count would name it, so every function index read is checked (checkFuncIndex, referenceFunc in body.ts).
   const refillFunc = variants ? importedFuncs + 1 + funcTypes.length : -1;
-  const checkFunc = (cur: Cursor, f: number, at: number): void => {
-    if (variants && f >= importedFuncs + variants.length) cur.fail('unknown function', at);
-  };
-  const isPublic = (f: number): void => {
-    if (variants && f >= importedFuncs && f - importedFuncs < variants.length) variants[f - importedFuncs] = PUBLIC;
-  };
 
   const memories: LimitsAt[] = [...importedMemories];
   const memSec = find(5);
@@ -578,8 +572,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
           out.bytes(bytes, from, ec!.pos);
           const index = ec!.u32();
           if (kind === 3 && index >= ctx.fuelGlobal) ec!.fail('unknown global', from);
-          if (kind === 0) checkFunc(ec!, index, from);
-          if (kind === 0) isPublic(index);
+          if (kind === 0) referenceFunc(ec!, index, from, importedFuncs, variants);
           out.u32(kind === 0 ? shiftFn(index) : index);
         }
         if (ec) atEnd(ec, s!);
@@ -599,8 +592,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
           section(8, () => {
             const sc = new Cursor(bytes, s!.start, s!.end);
             const start = sc.u32();
-            checkFunc(sc, start, s!.start);
-            isPublic(start);
+            referenceFunc(sc, start, s!.start, importedFuncs, variants);
             out.u32(shiftFn(start));
             atEnd(sc, s!);
           })
@@ -634,8 +626,7 @@ export function instrument(input: Uint8Array, options: InstrumentOptions = {}): 
                 else {
                   const fAt = ec.pos;
                   const f = ec.u32();
-                  checkFunc(ec, f, fAt);
-                  isPublic(f);
+                  referenceFunc(ec, f, fAt, importedFuncs, variants);
                   out.u32(shiftFn(f));
                 }
               }
